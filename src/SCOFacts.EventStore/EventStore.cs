@@ -1,0 +1,65 @@
+using Npgsql;
+
+namespace SCOFacts.EventStore;
+
+/// <summary>
+/// An event store on PostgreSQL. Streams are appended to with an expected version;
+/// the log is read per stream, or globally in commit order through the feed.
+/// The schema comes from the migrations folder (0001_event_store.sql).
+/// </summary>
+/// <remarks>Split by operation: Append, Read, Feed and Verify live in partial files.</remarks>
+public sealed partial class EventStore : IAsyncDisposable
+{
+    private readonly AppendSignal _signal = new();
+    private int _notifyPending;
+    private Task _notifyTask = Task.CompletedTask;
+
+    /// <summary>Creates a store over a data source; the store does not own it.</summary>
+    public EventStore(NpgsqlDataSource dataSource, EventStoreOptions? options = null)
+    {
+        DataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
+        Options = options ?? new EventStoreOptions();
+    }
+
+    /// <summary>The database the store reads and writes.</summary>
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The store's settings.</summary>
+    public EventStoreOptions Options { get; }
+
+    /// <summary>Event type names and serialisation.</summary>
+    public EventTypeRegistry Types => Options.Types;
+
+    /// <summary>Completes the next time an append in this process commits.</summary>
+    public Task WaitForAppendAsync(CancellationToken cancellationToken) => _signal.WaitAsync(cancellationToken);
+
+    /// <summary>Waits for any NOTIFY still being sent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try { await _notifyTask; }
+        catch (NpgsqlException) { /* best effort: readers also poll */ }
+    }
+
+    private void AfterCommit()
+    {
+        _signal.Pulse();
+        if (Options.Notify != NotifyMode.AfterCommit) return;
+        // Coalesce: while one NOTIFY is on its way, later appends ride on the next one.
+        if (Interlocked.Exchange(ref _notifyPending, 1) == 1) return;
+        _notifyTask = Task.Run(SendNotifyAsync);
+    }
+
+    private async Task SendNotifyAsync()
+    {
+        Interlocked.Exchange(ref _notifyPending, 0);
+        try
+        {
+            await using var command = DataSource.CreateCommand($"SELECT pg_notify('{EventStoreOptions.NotifyChannel}', '')");
+            await command.ExecuteNonQueryAsync();
+        }
+        catch (NpgsqlException)
+        {
+            // A missed NOTIFY only delays readers until their next poll.
+        }
+    }
+}

@@ -1,0 +1,203 @@
+using System.Data;
+using System.Globalization;
+using Npgsql;
+
+namespace SCOFacts.EventStore.Projections;
+
+/// <summary>What a rebuild found and did.</summary>
+/// <param name="Projection">The projection rebuilt.</param>
+/// <param name="EventsReplayed">Events applied to the rebuilt copy.</param>
+/// <param name="Differences">Rows that differ between live and rebuilt tables (at most 100 listed).</param>
+/// <param name="DifferenceCount">How many rows differ in all.</param>
+/// <param name="Replaced">True when the live rows were replaced by the rebuilt ones.</param>
+public sealed record RebuildReport(string Projection, long EventsReplayed, IReadOnlyList<RowDifference> Differences, long DifferenceCount, bool Replaced)
+{
+    /// <summary>True when the rebuild produced exactly the live rows.</summary>
+    public bool Matches => DifferenceCount == 0;
+}
+
+/// <summary>A row present on one side only.</summary>
+/// <param name="Table">The table.</param>
+/// <param name="Side">"live-only" or "rebuilt-only".</param>
+/// <param name="Row">The row as JSON.</param>
+public sealed record RowDifference(string Table, string Side, string Row);
+
+/// <summary>
+/// Rebuilds a projection from the log into temporary copies of its tables, then either
+/// compares them with the live rows (verify) or swaps them in (replace).
+/// </summary>
+/// <remarks>
+/// Everything happens in one repeatable-read transaction, so the live rows and the events
+/// replayed are one consistent snapshot. An inline projection's rows reflect every event
+/// visible in it; an asynchronous one's reflect the events up to its checkpoint. Replacing
+/// locks the live tables against writers (and, for an asynchronous projection, the
+/// checkpoints) for the duration.
+/// </remarks>
+public sealed class ProjectionRebuilder(EventStore store)
+{
+    private const int BatchSize = 1000;
+
+    /// <summary>Rebuilds a projection; with <paramref name="replace"/> false nothing is changed.</summary>
+    public async Task<RebuildReport> RebuildAsync(IProjection projection, bool replace, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(projection);
+        if (projection.Tables.Count == 0)
+            throw new InvalidOperationException($"Projection {projection.Name} owns no rebuildable table.");
+        var inline = store.Options.InlineProjections.Contains(projection);
+
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        if (replace)
+        {
+            // LOCK takes no snapshot, so the snapshot that follows sees everything committed before it.
+            var locked = projection.Tables.Select(t => Quote(t.Name)).ToList();
+            if (!inline) locked.Add("projection_checkpoints");
+            await ExecuteAsync(connection, transaction, $"LOCK TABLE {string.Join(", ", locked)} IN EXCLUSIVE MODE", cancellationToken);
+        }
+
+        var schema = (string)(await ScalarAsync(connection, transaction, "SELECT current_schema()", cancellationToken))!;
+        FeedPosition? upTo = inline ? null : await ProjectionCheckpoints.ReadAsync(connection, transaction, projection.Name, cancellationToken);
+
+        foreach (var table in projection.Tables)
+        {
+            await ExecuteAsync(connection, transaction,
+                $"CREATE TEMP TABLE {Quote(table.Name)} (LIKE {Quote(schema)}.{Quote(table.Name)} INCLUDING ALL) ON COMMIT DROP", cancellationToken);
+        }
+
+        var replayed = inline
+            ? await ReplayByStreamAsync(connection, transaction, projection, cancellationToken)
+            : await ReplayFeedAsync(connection, transaction, projection, upTo!.Value, cancellationToken);
+
+        var differences = new List<RowDifference>();
+        long differenceCount = 0;
+        foreach (var table in projection.Tables)
+        {
+            var columns = await ComparedColumnsAsync(connection, transaction, schema, table, cancellationToken);
+            var live = $"{Quote(schema)}.{Quote(table.Name)}";
+            var rebuilt = $"pg_temp.{Quote(table.Name)}";
+            var sql =
+                $"WITH live_only AS (SELECT {columns} FROM {live} EXCEPT ALL SELECT {columns} FROM {rebuilt}), " +
+                $"rebuilt_only AS (SELECT {columns} FROM {rebuilt} EXCEPT ALL SELECT {columns} FROM {live}) " +
+                "SELECT side, row_json, count(*) OVER () FROM (" +
+                "SELECT 'live-only' AS side, row_to_json(l)::text AS row_json FROM live_only l " +
+                "UNION ALL SELECT 'rebuilt-only', row_to_json(r)::text FROM rebuilt_only r) d ORDER BY side, row_json LIMIT 100";
+            await using var command = new NpgsqlCommand(sql, connection, transaction);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var counted = false;
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                differences.Add(new RowDifference(table.Name, reader.GetString(0), reader.GetString(1)));
+                if (!counted) { differenceCount += reader.GetInt64(2); counted = true; }
+            }
+        }
+
+        if (!replace)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return new RebuildReport(projection.Name, replayed, differences, differenceCount, Replaced: false);
+        }
+
+        foreach (var table in projection.Tables)
+        {
+            var live = $"{Quote(schema)}.{Quote(table.Name)}";
+            await ExecuteAsync(connection, transaction, $"DELETE FROM {live}", cancellationToken);
+            await ExecuteAsync(connection, transaction,
+                $"INSERT INTO {live} OVERRIDING SYSTEM VALUE SELECT * FROM pg_temp.{Quote(table.Name)}", cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new RebuildReport(projection.Name, replayed, differences, differenceCount, Replaced: true);
+    }
+
+    // Inline projections saw each stream's events in version order, one append at a time;
+    // replaying stream by stream gives them the same view.
+    private async Task<long> ReplayByStreamAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection projection, CancellationToken cancellationToken)
+    {
+        long replayed = 0;
+        var afterStream = "";
+        long afterVersion = 0;
+        while (true)
+        {
+            await using var command = new NpgsqlCommand(
+                $"SELECT {EventStore.EventColumns} FROM events WHERE (stream_id, stream_version) > ($1, $2) " +
+                "ORDER BY stream_id, stream_version LIMIT $3", connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter { Value = afterStream });
+            command.Parameters.Add(new NpgsqlParameter { Value = afterVersion });
+            command.Parameters.Add(new NpgsqlParameter { Value = BatchSize });
+            var batch = await store.ReadEventsAsync(command, cancellationToken);
+            if (batch.Count == 0) return replayed;
+            foreach (var run in RunsByStream(batch))
+                await projection.ApplyAsync(transaction, run, cancellationToken);
+            replayed += batch.Count;
+            (afterStream, afterVersion) = (batch[^1].StreamId, batch[^1].StreamVersion);
+        }
+    }
+
+    private async Task<long> ReplayFeedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection projection, FeedPosition upTo, CancellationToken cancellationToken)
+    {
+        long replayed = 0;
+        var after = FeedPosition.Start;
+        while (after < upTo)
+        {
+            await using var command = new NpgsqlCommand(
+                $"SELECT {EventStore.EventColumns} FROM events " +
+                "WHERE (transaction_id, global_position) > ($1::text::xid8, $2) AND (transaction_id, global_position) <= ($3::text::xid8, $4) " +
+                "ORDER BY transaction_id, global_position LIMIT $5", connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter { Value = after.TransactionId.ToString(CultureInfo.InvariantCulture) });
+            command.Parameters.Add(new NpgsqlParameter { Value = after.GlobalPosition });
+            command.Parameters.Add(new NpgsqlParameter { Value = upTo.TransactionId.ToString(CultureInfo.InvariantCulture) });
+            command.Parameters.Add(new NpgsqlParameter { Value = upTo.GlobalPosition });
+            command.Parameters.Add(new NpgsqlParameter { Value = BatchSize });
+            var batch = await store.ReadEventsAsync(command, cancellationToken);
+            if (batch.Count == 0) break;
+            await projection.ApplyAsync(transaction, batch, cancellationToken);
+            replayed += batch.Count;
+            after = batch[^1].FeedPosition;
+        }
+        return replayed;
+    }
+
+    private static IEnumerable<IReadOnlyList<StoredEvent>> RunsByStream(IReadOnlyList<StoredEvent> batch)
+    {
+        var start = 0;
+        for (var i = 1; i <= batch.Count; i++)
+        {
+            if (i == batch.Count || !string.Equals(batch[i].StreamId, batch[start].StreamId, StringComparison.Ordinal))
+            {
+                yield return batch.Skip(start).Take(i - start).ToList();
+                start = i;
+            }
+        }
+    }
+
+    private static async Task<string> ComparedColumnsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, ProjectionTable table, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
+            connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = schema });
+        command.Parameters.Add(new NpgsqlParameter { Value = table.Name });
+        var columns = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var name = reader.GetString(0);
+            if (!table.IgnoredColumns.Contains(name, StringComparer.Ordinal)) columns.Add(Quote(name));
+        }
+        return columns.Count > 0 ? string.Join(", ", columns)
+            : throw new InvalidOperationException($"Table {table.Name} has no columns to compare (does it exist?).");
+    }
+
+    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+}
