@@ -37,6 +37,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     private PostgresBinaries? _binaries;
     private int? _port;
     private bool _startedHere;
+    private int? _watchdogProcessId;
     private bool _disposed;
 
     private string? _folder;
@@ -140,6 +141,8 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
 
             await StartServerAsync(cancellationToken);
             _startedHere = true;
+            if (IsThrowaway)
+                await StartWatchdogAsync(cancellationToken);
         }
         finally
         {
@@ -179,6 +182,8 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
                 await StopThrowawayAsync(_folder);
                 if (_folder is not null && Directory.Exists(_folder))
                     Directory.Delete(_folder, recursive: true);
+                // Only now: when this runs at process exit and the process is killed halfway, the watchdog finishes the job.
+                StopWatchdog();
             }
             else if (_startedHere)
             {
@@ -211,6 +216,52 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         {
             // The folder goes anyway; make sure no server keeps running from a deleted folder.
             await StopServerAsync("immediate", CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Test hosts are often killed rather than left to exit (the .NET test host gets a fraction of a second to
+    /// run its exit handlers), which would leave a throwaway server running and its folder behind. A detached
+    /// shell waits for this process to end, however it ends, then stops the server and removes the folder.
+    /// </summary>
+    private async Task StartWatchdogAsync(CancellationToken cancellationToken)
+    {
+        const string watchdog = """
+            exec </dev/null >/dev/null 2>&1
+            trap '' INT HUP
+            while kill -0 "$1" 2>/dev/null; do sleep 1; done
+            if [ -f "$3/postmaster.pid" ]; then
+              if [ -n "$5" ]; then runuser -u "$5" -- "$2" stop -D "$3" -m immediate -w; else "$2" stop -D "$3" -m immediate -w; fi
+            fi
+            rm -rf "$4"
+            """;
+        // The outer shell exits at once, so the watchdog is re-parented and outlives a kill of this process tree;
+        // its own session (setsid, where there is one) keeps it out of a kill of this process group.
+        string[] detach = File.Exists("/usr/bin/setsid") ? ["/usr/bin/setsid"] : File.Exists("/bin/setsid") ? ["/bin/setsid"] : [];
+        var launch = await ProcessRunner.RunAsync(
+            "/bin/sh",
+            ["-c", "\"$@\" & echo $!", "sh", .. detach, "/bin/sh", "-c", watchdog, "watchdog",
+             Environment.ProcessId.ToString(CultureInfo.InvariantCulture), _binaries!.PgCtl, DataDirectory, Folder, RunAs ?? ""],
+            runAs: null,
+            Folder,
+            cancellationToken);
+        if (launch.Succeeded && int.TryParse(launch.Output.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            _watchdogProcessId = pid;
+    }
+
+    private void StopWatchdog()
+    {
+        if (_watchdogProcessId is not { } pid)
+            return;
+        _watchdogProcessId = null;
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
         }
     }
 
@@ -320,6 +371,13 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         // pg_ctl answers 1 with "Is server running?" when the pid file is stale; the server is down either way.
         if (!stop.Succeeded && ReadRunningPostmaster() is not null)
             throw new PostgresClusterException($"pg_ctl stop failed (exit code {stop.ExitCode}) for '{DataDirectory}':\n{stop.Output}");
+        if (_port is not null)
+        {
+            // Idle pooled connections to the stopped server are dead; after a restart on the same port they would
+            // be handed out and fail on first use.
+            using var pooled = new NpgsqlConnection(ConnectionString);
+            NpgsqlConnection.ClearPool(pooled);
+        }
         _port = null;
     }
 
