@@ -16,8 +16,17 @@ namespace SCOFacts.Domain.Values;
 [JsonDerivedType(typeof(TextValue), "text")]
 public abstract record ClaimValue
 {
+    // Not virtual: an override would lose [JsonIgnore] and leak into the seed-format JSON.
     [JsonIgnore]
-    public abstract FactValueType ValueType { get; }
+    public FactValueType ValueType => this switch
+    {
+        QuantityValue => FactValueType.Quantity,
+        DateValue => FactValueType.Date,
+        StatusValue => FactValueType.Status,
+        EntityValue => FactValueType.Entity,
+        BooleanValue => FactValueType.Boolean,
+        _ => FactValueType.Text,
+    };
 
     /// <summary>The value as a sentence would say it: "nearly half", "more than 2 decade", "member".</summary>
     public abstract string Describe();
@@ -68,8 +77,6 @@ public sealed record QuantityValue(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Scale = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AmountTo = null) : ClaimValue
 {
-    public override FactValueType ValueType => FactValueType.Quantity;
-
     public override string Describe()
     {
         var amount = Approx == QuantityApprox.Range ? $"{Amount} to {AmountTo}" : Amount;
@@ -100,8 +107,6 @@ public sealed record QuantityValue(
 
 public sealed record DateValue(PartialDate Date, DateApprox Approx = DateApprox.Exact) : ClaimValue
 {
-    public override FactValueType ValueType => FactValueType.Date;
-
     public override string Describe() => Approx switch
     {
         DateApprox.About => $"about {Date}",
@@ -113,8 +118,6 @@ public sealed record DateValue(PartialDate Date, DateApprox Approx = DateApprox.
 
 public sealed record StatusValue(string Status) : ClaimValue
 {
-    public override FactValueType ValueType => FactValueType.Status;
-
     public override string Describe() => Status;
 }
 
@@ -122,21 +125,15 @@ public sealed record EntityValue(
     string Entity,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Label = null) : ClaimValue
 {
-    public override FactValueType ValueType => FactValueType.Entity;
-
     public override string Describe() => Label ?? Entity;
 }
 
 public sealed record BooleanValue(bool Value) : ClaimValue
 {
-    public override FactValueType ValueType => FactValueType.Boolean;
-
     public override string Describe() => Value ? "yes" : "no";
 }
 
 public sealed record TextValue(string Text) : ClaimValue
 {
-    public override FactValueType ValueType => FactValueType.Text;
-
     public override string Describe() => string.Create(CultureInfo.InvariantCulture, $"\u201c{Text}\u201d");
 }
