@@ -1,0 +1,185 @@
+using System.Collections.Immutable;
+using SCOFacts.Domain.Values;
+
+namespace SCOFacts.Domain.Facts;
+
+// Events: the story of one fact, stream "fact-{id}". Every event names its fact so projections
+// reading the global feed need not parse stream ids.
+
+public sealed record FactDefined(
+    string FactId,
+    string Subject,
+    string Property,
+    IReadOnlyDictionary<string, string> Qualifiers,
+    FactValueType ValueType,
+    string? Unit,
+    IReadOnlyList<string>? AllowedStatuses,
+    string Description,
+    string DefinedBy);
+
+/// <summary>Where a quote sits in its document: 1-based non-empty line and 0-based UTF-16 offset.</summary>
+public sealed record Locator(int? Paragraph = null, int? Offset = null);
+
+public sealed record ClaimRecorded(
+    string FactId,
+    string ClaimId,
+    string SourceId,
+    ClaimValue Value,
+    ValidTime ValidTime,
+    string Quote,
+    Locator? Locator,
+    string? Note,
+    string RecordedBy);
+
+public sealed record CounterEvidence(string SourceId, string Quote);
+
+public sealed record ClaimDisputed(
+    string FactId,
+    string ClaimId,
+    string DisputeId,
+    string Reason,
+    CounterEvidence? CounterEvidence,
+    string DisputedBy);
+
+public sealed record DisputeUpheld(string FactId, string ClaimId, string DisputeId, string Editor, string? Note);
+
+public sealed record DisputeRejected(string FactId, string ClaimId, string DisputeId, string Editor, string? Note);
+
+public sealed record ClaimEndorsed(string FactId, string ClaimId, string Checker, string? Note);
+
+public sealed record ClaimRetracted(string FactId, string ClaimId, string Editor, string Reason);
+
+public sealed record ClaimCorrected(string FactId, string ClaimId, ClaimValue OldValue, ClaimValue NewValue, string Editor, string Reason);
+
+// State.
+
+public sealed record FactDefinition(
+    string FactId,
+    string Subject,
+    string Property,
+    IReadOnlyDictionary<string, string> Qualifiers,
+    FactValueType ValueType,
+    string? Unit,
+    IReadOnlyList<string>? AllowedStatuses,
+    string Description)
+{
+    public bool TryNormalise(ClaimValue value, out NormalisedValue normalised, out Rejection? rejection) =>
+        ValueNormaliser.TryNormalise(value, ValueType, Unit, AllowedStatuses, out normalised, out rejection);
+
+    /// <summary>"the population share of world" or "the membership status (state: india)".</summary>
+    public string Describe()
+    {
+        var what = "the " + Property.Replace('-', ' ').Replace('.', ' ');
+        return Qualifiers.Count == 0
+            ? what
+            : $"{what} ({string.Join(", ", Qualifiers.OrderBy(q => q.Key, StringComparer.Ordinal).Select(q => $"{q.Key}: {q.Value}"))})";
+    }
+}
+
+public enum DisputeStatus
+{
+    Open,
+    Upheld,
+    Rejected,
+}
+
+public sealed record DisputeState(
+    string DisputeId,
+    string Reason,
+    CounterEvidence? CounterEvidence,
+    string DisputedBy,
+    DisputeStatus Status,
+    string? ResolvedBy,
+    string? ResolutionNote);
+
+public sealed record Endorsement(string Checker, string? Note);
+
+public sealed record ClaimState(
+    string ClaimId,
+    string SourceId,
+    ClaimValue Value,
+    ValidTime ValidTime,
+    string Quote,
+    Locator? Locator,
+    string? Note,
+    string RecordedBy,
+    bool IsRetracted,
+    string? RetractionReason,
+    ImmutableList<DisputeState> Disputes,
+    ImmutableList<Endorsement> Endorsements,
+    int CorrectionCount)
+{
+    public bool HasUpheldDispute => Disputes.Any(d => d.Status == DisputeStatus.Upheld);
+
+    public DisputeState? OpenDispute => Disputes.FirstOrDefault(d => d.Status == DisputeStatus.Open);
+
+    /// <summary>Counts towards reconciliation: not retracted and no dispute upheld against it.</summary>
+    public bool IsActive => !IsRetracted && !HasUpheldDispute;
+
+    public ClaimState WithDispute(string disputeId, Func<DisputeState, DisputeState> change) => this with
+    {
+        Disputes = Disputes.Select(d => d.DisputeId == disputeId ? change(d) : d).ToImmutableList(),
+    };
+}
+
+public sealed record FactState(
+    FactDefinition? Definition,
+    ImmutableDictionary<string, ClaimState> Claims,
+    ImmutableList<string> ClaimOrder,
+    ImmutableHashSet<string> DisputeIds)
+{
+    public static FactState Initial { get; } = new(null,
+        ImmutableDictionary<string, ClaimState>.Empty.WithComparers(StringComparer.Ordinal),
+        [], ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal));
+
+    public bool IsDefined => Definition is not null;
+
+    /// <summary>Claims in the order they were recorded.</summary>
+    public IEnumerable<ClaimState> ClaimsInOrder => ClaimOrder.Select(id => Claims[id]);
+
+    public FactState Apply(FactDefined e) => this with
+    {
+        Definition = new FactDefinition(e.FactId, e.Subject, e.Property, e.Qualifiers, e.ValueType, e.Unit,
+            e.AllowedStatuses, e.Description),
+    };
+
+    public FactState Apply(ClaimRecorded e) => this with
+    {
+        Claims = Claims.SetItem(e.ClaimId, new ClaimState(e.ClaimId, e.SourceId, e.Value, e.ValidTime, e.Quote,
+            e.Locator, e.Note, e.RecordedBy, false, null, [], [], 0)),
+        ClaimOrder = Claims.ContainsKey(e.ClaimId) ? ClaimOrder : ClaimOrder.Add(e.ClaimId),
+    };
+
+    public FactState Apply(ClaimDisputed e) => Change(e.ClaimId, c => c with
+    {
+        Disputes = c.Disputes.Add(new DisputeState(e.DisputeId, e.Reason, e.CounterEvidence, e.DisputedBy,
+            DisputeStatus.Open, null, null)),
+    }) with
+    { DisputeIds = DisputeIds.Add(e.DisputeId) };
+
+    public FactState Apply(DisputeUpheld e) => Change(e.ClaimId, c => c.WithDispute(e.DisputeId,
+        d => d with { Status = DisputeStatus.Upheld, ResolvedBy = e.Editor, ResolutionNote = e.Note }));
+
+    public FactState Apply(DisputeRejected e) => Change(e.ClaimId, c => c.WithDispute(e.DisputeId,
+        d => d with { Status = DisputeStatus.Rejected, ResolvedBy = e.Editor, ResolutionNote = e.Note }));
+
+    public FactState Apply(ClaimEndorsed e) => Change(e.ClaimId, c => c with
+    {
+        Endorsements = c.Endorsements.Add(new Endorsement(e.Checker, e.Note)),
+    });
+
+    public FactState Apply(ClaimRetracted e) => Change(e.ClaimId, c => c with
+    {
+        IsRetracted = true,
+        RetractionReason = e.Reason,
+    });
+
+    public FactState Apply(ClaimCorrected e) => Change(e.ClaimId, c => c with
+    {
+        Value = e.NewValue,
+        CorrectionCount = c.CorrectionCount + 1,
+    });
+
+    private FactState Change(string claimId, Func<ClaimState, ClaimState> change) =>
+        Claims.TryGetValue(claimId, out var claim) ? this with { Claims = Claims.SetItem(claimId, change(claim)) } : this;
+}

@@ -1,0 +1,81 @@
+using System.Text.Json.Serialization;
+using SCOFacts.Domain.Values;
+
+namespace SCOFacts.Domain.Reconciliation;
+
+[JsonConverter(typeof(JsonStringEnumConverter<Verdict>))]
+public enum Verdict
+{
+    /// <summary>Two or more independent voices agree and no active claim conflicts.</summary>
+    [JsonStringEnumMemberName("consensus")] Consensus,
+
+    /// <summary>Conflicting clusters and none has a clear majority of independent weight.</summary>
+    [JsonStringEnumMemberName("contested")] Contested,
+
+    /// <summary>An editor upheld a dispute here, or one side holds at least two thirds of the weight.</summary>
+    [JsonStringEnumMemberName("settled")] Settled,
+
+    /// <summary>One independent voice (possibly in several claims).</summary>
+    [JsonStringEnumMemberName("single-source")] SingleSource,
+
+    /// <summary>No active claim.</summary>
+    [JsonStringEnumMemberName("unverified")] Unverified,
+}
+
+/// <summary>A reconciled value: an interval (quantities in the fact's unit, dates in day numbers) or a key.</summary>
+public sealed record ReconciledValue(Interval? Interval, string? Key, string Display, string? Unit);
+
+/// <summary>Compatible claims, their independent voices and their summed weight (one voice per publisher).</summary>
+public sealed record ClaimCluster(
+    ReconciledValue Value,
+    IReadOnlyList<string> ClaimIds,
+    IReadOnlyList<string> Publishers,
+    double Weight);
+
+/// <summary>What the sources say about a fact at one valid time, and how sure we are.</summary>
+/// <param name="ValidAt">The valid time asked about; null when the latest one present was used.</param>
+/// <param name="ReferenceDate">The day whose claims were reconciled.</param>
+/// <param name="CarriedForwardFrom">When no claim covers <paramref name="ValidAt"/>, the day the carried-forward
+/// figure became valid; null otherwise.</param>
+/// <param name="FactId">The fact.</param>
+/// <param name="Verdict">See <see cref="Verdict"/>.</param>
+/// <param name="Value">The narrowest value consistent with the winning cluster; null when unverified.</param>
+/// <param name="Confidence">0..1.</param>
+/// <param name="SupportingClaimIds">Claims in the winning cluster.</param>
+/// <param name="ConflictingClaimIds">Active claims in other clusters.</param>
+/// <param name="ExcludedClaimIds">Claims about this time that were retracted or had a dispute upheld.</param>
+/// <param name="Clusters">All clusters, strongest first.</param>
+/// <param name="ReliabilitiesUsed">The reliability of every source whose claims were weighed.</param>
+/// <param name="Explanation">Sentences a journalist could read aloud.</param>
+public sealed record FactReconciliation(
+    string FactId,
+    DateOnly? ValidAt,
+    DateOnly? ReferenceDate,
+    Verdict Verdict,
+    ReconciledValue? Value,
+    double Confidence,
+    IReadOnlyList<string> SupportingClaimIds,
+    IReadOnlyList<string> ConflictingClaimIds,
+    IReadOnlyList<string> ExcludedClaimIds,
+    DateOnly? CarriedForwardFrom,
+    IReadOnlyList<ClaimCluster> Clusters,
+    IReadOnlyList<SourceReliability> ReliabilitiesUsed,
+    string Explanation)
+{
+    public bool IsCarriedForward => CarriedForwardFrom is not null;
+
+    /// <summary>Same answer: verdict, value and claims (used to merge timeline segments).</summary>
+    public bool SameOutcomeAs(FactReconciliation other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Verdict == other.Verdict
+            && Value?.Display == other.Value?.Display
+            && Value?.Key == other.Value?.Key
+            && SupportingClaimIds.SequenceEqual(other.SupportingClaimIds)
+            && ConflictingClaimIds.SequenceEqual(other.ConflictingClaimIds)
+            && ExcludedClaimIds.SequenceEqual(other.ExcludedClaimIds);
+    }
+}
+
+/// <summary>One stretch of valid time, [From, To), with one answer. Null ends are open.</summary>
+public sealed record TimelineSegment(DateOnly? From, DateOnly? To, FactReconciliation Result);
