@@ -141,7 +141,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
 
             await StartServerAsync(cancellationToken);
             _startedHere = true;
-            if (IsThrowaway)
+            if (IsThrowaway && _watchdogProcessId is null)
                 await StartWatchdogAsync(cancellationToken);
         }
         finally
@@ -150,7 +150,10 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the server (fast shutdown: open sessions are ended, in-flight transactions roll back). Does nothing when it is not running.</summary>
+    /// <summary>
+    /// Stops the server, also one this instance adopted (fast shutdown: open sessions are ended, in-flight
+    /// transactions roll back). Does nothing when it is not running. A throwaway cluster keeps its folder until disposed.
+    /// </summary>
     /// <exception cref="PostgresClusterException">pg_ctl could not stop it.</exception>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
