@@ -1,0 +1,157 @@
+using SCOFacts.Api.Application;
+using SCOFacts.Api.Http;
+using SCOFacts.Api.Platform;
+using SCOFacts.Api.ReadModels;
+using SCOFacts.Domain;
+using SCOFacts.Domain.Facts;
+using SCOFacts.Domain.Values;
+using SCOFacts.EventStore;
+
+namespace SCOFacts.Api.Claims;
+
+/// <summary>Recording a claim: source S says the fact has value V, valid at time T, in these words.</summary>
+/// <param name="Id">Optional client-chosen claim id (a slug); one is generated when absent.</param>
+/// <param name="SourceId">The registered source making the claim.</param>
+/// <param name="Value">The value as the source gave it, with its own precision and approximation.</param>
+/// <param name="ValidTime">When the value held in the world: { "at": "2017" } or { "from": "2017-06", "to": "2025" }.</param>
+/// <param name="Quote">The verbatim words of the source.</param>
+/// <param name="Locator">Where the quote is: paragraph and/or character offset.</param>
+/// <param name="Note">The checker's note.</param>
+public sealed record RecordClaimRequest(string? Id, string? SourceId, ClaimValue? Value, ValidTime? ValidTime, string? Quote, Locator? Locator, string? Note);
+
+/// <summary>Disputing a claim, ideally with counter-evidence from another source.</summary>
+/// <param name="Id">Optional client-chosen dispute id; generated when absent.</param>
+/// <param name="Reason">Why the claim is doubted.</param>
+/// <param name="CounterEvidence">Another source's words that contradict it.</param>
+public sealed record DisputeClaimRequest(string? Id, string? Reason, CounterEvidence? CounterEvidence);
+
+/// <summary>An editor's ruling on a dispute.</summary>
+/// <param name="Outcome">upheld (the claim is excluded from reconciliation) or rejected (it stands).</param>
+/// <param name="Note">The editor's reasoning.</param>
+public sealed record ResolveDisputeRequest(string? Outcome, string? Note);
+
+/// <summary>A checker vouching for a claim after checking it.</summary>
+public sealed record EndorseClaimRequest(string? Note);
+
+/// <summary>An editor withdrawing a claim from reconciliation.</summary>
+public sealed record RetractClaimRequest(string? Reason);
+
+/// <summary>Fixing a recording error: the value the source actually gave.</summary>
+public sealed record CorrectClaimRequest(ClaimValue? Value, string? Reason);
+
+public static class ClaimsApi
+{
+    public static RouteGroupBuilder MapClaimsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/facts/{factId}/claims", RecordAsync).WithTags("Claims").WithName("RecordClaim")
+            .RequireAuthorization(Policies.Checker)
+            .WithSummary("Record a claim about a fact (checkers). The fact's reconciliation updates in the same transaction.");
+
+        var group = app.MapGroup("/api/claims/{claimId}").WithTags("Claims");
+        group.MapGet("/", GetAsync).WithName("GetClaim").WithSummary("A claim with its disputes, endorsements and status.");
+        group.MapPost("/disputes", DisputeAsync).WithName("DisputeClaim").RequireAuthorization(Policies.Checker)
+            .WithSummary("Dispute a claim, with a reason and optional counter-evidence (checkers).");
+        group.MapPost("/disputes/{disputeId}/resolution", ResolveAsync).WithName("ResolveDispute").RequireAuthorization(Policies.Editor)
+            .WithSummary("Uphold or reject a dispute (editors). An upheld dispute excludes the claim.");
+        group.MapPost("/endorsements", EndorseAsync).WithName("EndorseClaim").RequireAuthorization(Policies.Checker)
+            .WithSummary("Endorse a claim after checking it (checkers).");
+        group.MapPost("/retraction", RetractAsync).WithName("RetractClaim").RequireAuthorization(Policies.Editor)
+            .WithSummary("Retract a claim (editors): it no longer counts.");
+        group.MapPost("/corrections", CorrectAsync).WithName("CorrectClaim").RequireAuthorization(Policies.Editor)
+            .WithSummary("Correct a recording error in a claim's value (editors).");
+        return group;
+    }
+
+    private static async Task<IResult> GetAsync(string claimId, string? knownAt, FactQueries queries, FactReader reader, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (WriteSupport.TryTimeAxes(null, knownAt, out _, out var known) is { } bad) return bad;
+        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No claim '{claimId}'.");
+        if (await reader.LoadAsync(row.FactId, known, cancellationToken) is not { } loaded || !loaded.State.Claims.TryGetValue(claimId, out var claim))
+            return WriteSupport.NotFound($"Claim '{claimId}' was not recorded yet at {known:O}.");
+        WriteSupport.SetETag(context, loaded.Version);
+        return TypedResults.Ok(ClaimResponse.From(row.FactId, claim, loaded.Sources));
+    }
+
+    private static async Task<IResult> RecordAsync(string factId, RecordClaimRequest request, FactsDesk desk, FactReader reader, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (WriteSupport.Missing(("sourceId", request.SourceId), ("value", request.Value), ("validTime", request.ValidTime), ("quote", request.Quote)) is { } missing)
+            return missing;
+        var claimId = string.IsNullOrWhiteSpace(request.Id) ? WriteSupport.NewId("clm") : request.Id;
+        return await RunAsync(context, desk, reader, factId, claimId, created: true,
+            principal => new RecordClaim(factId, claimId, request.SourceId!, request.Value!, request.ValidTime!, request.Quote!,
+                request.Locator, request.Note, principal), null, cancellationToken);
+    }
+
+    private static async Task<IResult> DisputeAsync(string claimId, DisputeClaimRequest request, FactsDesk desk, FactQueries queries, FactReader reader,
+        HttpContext context, CancellationToken cancellationToken)
+    {
+        if (WriteSupport.Missing(("reason", request.Reason)) is { } missing) return missing;
+        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No claim '{claimId}'.");
+        var disputeId = string.IsNullOrWhiteSpace(request.Id) ? WriteSupport.NewId("dsp") : request.Id;
+        return await RunAsync(context, desk, reader, row.FactId, claimId, created: true,
+            principal => new DisputeClaim(row.FactId, claimId, disputeId, request.Reason!, request.CounterEvidence, principal), request.Reason,
+            cancellationToken, location: $"/api/claims/{claimId}#dispute-{disputeId}");
+    }
+
+    private static async Task<IResult> ResolveAsync(string claimId, string disputeId, ResolveDisputeRequest request, FactsDesk desk, FactQueries queries,
+        FactReader reader, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (WriteSupport.Missing(("outcome", request.Outcome)) is { } missing) return missing;
+        if (request.Outcome is not ("upheld" or "rejected"))
+            return WriteSupport.Problem(Rejection.Validation("bad-outcome", "outcome must be 'upheld' or 'rejected'."));
+        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No claim '{claimId}'.");
+        return await RunAsync(context, desk, reader, row.FactId, claimId, created: false,
+            principal => request.Outcome == "upheld"
+                ? new UpholdDispute(row.FactId, claimId, disputeId, principal, request.Note)
+                : new RejectDispute(row.FactId, claimId, disputeId, principal, request.Note), request.Note, cancellationToken);
+    }
+
+    private static async Task<IResult> EndorseAsync(string claimId, EndorseClaimRequest? request, FactsDesk desk, FactQueries queries, FactReader reader,
+        HttpContext context, CancellationToken cancellationToken)
+    {
+        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No claim '{claimId}'.");
+        return await RunAsync(context, desk, reader, row.FactId, claimId, created: false,
+            principal => new EndorseClaim(row.FactId, claimId, principal, request?.Note), request?.Note, cancellationToken);
+    }
+
+    private static async Task<IResult> RetractAsync(string claimId, RetractClaimRequest request, FactsDesk desk, FactQueries queries, FactReader reader,
+        HttpContext context, CancellationToken cancellationToken)
+    {
+        if (WriteSupport.Missing(("reason", request.Reason)) is { } missing) return missing;
+        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No claim '{claimId}'.");
+        return await RunAsync(context, desk, reader, row.FactId, claimId, created: false,
+            principal => new RetractClaim(row.FactId, claimId, principal, request.Reason!), request.Reason, cancellationToken);
+    }
+
+    private static async Task<IResult> CorrectAsync(string claimId, CorrectClaimRequest request, FactsDesk desk, FactQueries queries, FactReader reader,
+        HttpContext context, CancellationToken cancellationToken)
+    {
+        if (WriteSupport.Missing(("value", request.Value), ("reason", request.Reason)) is { } missing) return missing;
+        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No claim '{claimId}'.");
+        return await RunAsync(context, desk, reader, row.FactId, claimId, created: false,
+            principal => new CorrectClaim(row.FactId, claimId, request.Value!, principal, request.Reason!), request.Reason, cancellationToken);
+    }
+
+    /// <summary>Runs a fact command for a claim endpoint and answers with the claim as it now stands.</summary>
+    private static async Task<IResult> RunAsync(HttpContext context, FactsDesk desk, FactReader reader, string factId, string claimId, bool created,
+        Func<string, IFactCommand> command, string? reason, CancellationToken cancellationToken, string? location = null)
+    {
+        if (!WriteSupport.TryIfMatch(context, out var ifMatch)) return WriteSupport.MalformedIfMatch();
+        var metadata = WriteSupport.MetadataFor(context, reason);
+        DeskResult<FactState> result;
+        try
+        {
+            result = await desk.RunAsync(command(metadata.Principal), metadata, ifMatch, cancellationToken);
+        }
+        catch (ConcurrencyException e)
+        {
+            return WriteSupport.PreconditionFailed(e);
+        }
+        if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
+
+        var loaded = (await reader.LoadAsync(factId, null, cancellationToken))!.Value;
+        WriteSupport.SetETag(context, loaded.Version);
+        var body = ClaimResponse.From(factId, loaded.State.Claims[claimId], loaded.Sources);
+        return created ? TypedResults.Created(location ?? $"/api/claims/{claimId}", body) : TypedResults.Ok(body);
+    }
+}

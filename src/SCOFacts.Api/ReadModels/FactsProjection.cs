@@ -1,0 +1,207 @@
+using System.Text.Json;
+using Npgsql;
+using SCOFacts.Domain;
+using SCOFacts.Domain.Facts;
+using SCOFacts.Domain.Reconciliation;
+using SCOFacts.Domain.Sources;
+using SCOFacts.EventStore;
+using SCOFacts.EventStore.Projections;
+
+namespace SCOFacts.Api.ReadModels;
+
+/// <summary>
+/// Keeps fact_views, claim_index and source_views in step with the log, inside each
+/// append's transaction, so a client reads its own write at once.
+/// </summary>
+/// <remarks>
+/// Each call carries one stream's new events. Rather than patching rows event by event,
+/// it folds the whole stream (a fact's story is small) and rewrites the stream's rows, so
+/// the rows are a pure function of the log and a rebuild reproduces them exactly. A fact's
+/// verdict also depends on its sources' weights: a source event re-reconciles every fact
+/// that cites the source. Times stored are event times, never the wall clock.
+/// </remarks>
+public sealed class FactsProjection : IProjection
+{
+    /// <summary>The projection's name.</summary>
+    public const string ProjectionName = "facts";
+
+    /// <inheritdoc />
+    public string Name => ProjectionName;
+
+    /// <inheritdoc />
+    public IReadOnlyList<ProjectionTable> Tables { get; } =
+        [new("source_views"), new("fact_views"), new("claim_index")];
+
+    /// <inheritdoc />
+    public async Task ApplyAsync(NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0) return;
+        var connection = transaction.Connection!;
+        var streamId = events[0].StreamId;
+        var at = events[^1].RecordedAt;
+        switch (EventStore.EventStore.StreamTypeOf(streamId))
+        {
+            case "fact":
+                await RefreshFactAsync(connection, transaction, streamId, at, cancellationToken);
+                break;
+            case "source":
+                var sourceId = await RefreshSourceAsync(connection, transaction, streamId, at, cancellationToken);
+                foreach (var factId in await FactsCitingAsync(connection, transaction, sourceId, cancellationToken))
+                    await RefreshFactAsync(connection, transaction, Fact.StreamId(factId), at, cancellationToken);
+                break;
+        }
+    }
+
+    private static async Task<List<StoredEventData>> ReadStreamAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, CancellationToken cancellationToken)
+    {
+        var events = new List<StoredEventData>();
+        await using var command = new NpgsqlCommand(
+            "SELECT event_type, data::text, stream_version, recorded_at FROM events WHERE stream_id = $1 ORDER BY stream_version", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = streamId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new StoredEventData(DomainEvents.Deserialize(reader.GetString(0), reader.GetString(1)),
+                reader.GetInt64(2), new DateTimeOffset(reader.GetFieldValue<DateTime>(3), TimeSpan.Zero)));
+        }
+        return events;
+    }
+
+    private sealed record StoredEventData(object Data, long Version, DateTimeOffset RecordedAt);
+
+    private static async Task<string> RefreshSourceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var events = await ReadStreamAsync(connection, transaction, streamId, cancellationToken);
+        var state = Source.Fold(events.Select(e => e.Data));
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO source_views (source_id, title, publisher, author, url, published_on, kind, language, document, sha256, note,
+                rated_reliability, rating_reason, rated_by, rating_count, version, registered_at, updated_at, claim_count, active_claim_count)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+                (SELECT count(*) FROM claim_index WHERE source_id = $1),
+                (SELECT count(*) FROM claim_index WHERE source_id = $1 AND status IN ('active', 'disputed')))
+            ON CONFLICT (source_id) DO UPDATE SET title = excluded.title, publisher = excluded.publisher, author = excluded.author,
+                url = excluded.url, published_on = excluded.published_on, kind = excluded.kind, language = excluded.language,
+                document = excluded.document, sha256 = excluded.sha256, note = excluded.note,
+                rated_reliability = excluded.rated_reliability, rating_reason = excluded.rating_reason, rated_by = excluded.rated_by,
+                rating_count = excluded.rating_count, version = excluded.version, updated_at = excluded.updated_at
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = state.SourceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = state.Title });
+        command.Parameters.Add(new NpgsqlParameter { Value = state.Publisher });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)state.Author ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)state.Url ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)state.PublishedOn?.ToString() ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(state.Kind, DomainEvents.JsonOptions).Trim('"') });
+        command.Parameters.Add(new NpgsqlParameter { Value = state.Language });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)state.Document ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)state.Sha256 ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)state.Note ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)state.Reliability ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)state.ReliabilityReason ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)state.RatedBy ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = state.RatingCount });
+        command.Parameters.Add(new NpgsqlParameter { Value = events[^1].Version });
+        command.Parameters.Add(new NpgsqlParameter { Value = events[0].RecordedAt.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = at.UtcDateTime });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return state.SourceId;
+    }
+
+    private static async Task<List<string>> FactsCitingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sourceId, CancellationToken cancellationToken)
+    {
+        var facts = new List<string>();
+        await using var command = new NpgsqlCommand("SELECT DISTINCT fact_id FROM claim_index WHERE source_id = $1 ORDER BY fact_id", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = sourceId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) facts.Add(reader.GetString(0));
+        return facts;
+    }
+
+    private static async Task RefreshFactAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var events = await ReadStreamAsync(connection, transaction, streamId, cancellationToken);
+        var state = Fact.Fold(events.Select(e => e.Data));
+        if (state.Definition is not { } definition) return;
+        var claims = state.ClaimsInOrder.ToList();
+
+        // Sources whose counts change: those cited now and those cited before this event.
+        var previousSources = new List<string>();
+        await using (var previous = new NpgsqlCommand("SELECT DISTINCT source_id FROM claim_index WHERE fact_id = $1", connection, transaction))
+        {
+            previous.Parameters.Add(new NpgsqlParameter { Value = definition.FactId });
+            await using var reader = await previous.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) previousSources.Add(reader.GetString(0));
+        }
+
+        var reliabilities = await Reliabilities.CurrentAsync(connection, transaction, claims.Select(c => c.SourceId), cancellationToken);
+        var result = Reconciler.Reconcile(state, reliabilities, validAt: null);
+
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            var upsert = new NpgsqlBatchCommand(
+                """
+                INSERT INTO fact_views (fact_id, subject, property, qualifiers, value_type, unit, description, version, verdict,
+                    value_display, value_lower, value_upper, value_key, confidence, reference_date, claim_count, active_claim_count,
+                    open_dispute_count, explanation, defined_at, updated_at)
+                VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+                ON CONFLICT (fact_id) DO UPDATE SET subject = excluded.subject, property = excluded.property,
+                    qualifiers = excluded.qualifiers, value_type = excluded.value_type, unit = excluded.unit,
+                    description = excluded.description, version = excluded.version, verdict = excluded.verdict,
+                    value_display = excluded.value_display, value_lower = excluded.value_lower, value_upper = excluded.value_upper,
+                    value_key = excluded.value_key, confidence = excluded.confidence, reference_date = excluded.reference_date,
+                    claim_count = excluded.claim_count, active_claim_count = excluded.active_claim_count,
+                    open_dispute_count = excluded.open_dispute_count, explanation = excluded.explanation, updated_at = excluded.updated_at
+                """);
+            var value = result.Value;
+            AddParameters(upsert,
+                definition.FactId, definition.Subject, definition.Property,
+                JsonSerializer.Serialize(definition.Qualifiers, DomainEvents.JsonOptions),
+                Wire.Name(definition.ValueType), definition.Unit, definition.Description, events[^1].Version,
+                Wire.Name(result.Verdict), value?.Display, value?.Interval?.Lower, value?.Interval?.Upper, value?.Key,
+                result.Confidence, result.ReferenceDate, claims.Count, claims.Count(c => c.IsActive),
+                claims.Count(c => c.OpenDispute is not null), result.Explanation,
+                events[0].RecordedAt.UtcDateTime, at.UtcDateTime);
+            batch.BatchCommands.Add(upsert);
+
+            var clear = new NpgsqlBatchCommand("DELETE FROM claim_index WHERE fact_id = $1");
+            AddParameters(clear, definition.FactId);
+            batch.BatchCommands.Add(clear);
+
+            var recordedAt = ClaimRecordedAt(events);
+            foreach (var claim in claims)
+            {
+                var insert = new NpgsqlBatchCommand(
+                    "INSERT INTO claim_index (claim_id, fact_id, source_id, status, recorded_version, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)");
+                var (version, time) = recordedAt[claim.ClaimId];
+                AddParameters(insert, claim.ClaimId, definition.FactId, claim.SourceId, Wire.ClaimStatus(claim), version, time.UtcDateTime);
+                batch.BatchCommands.Add(insert);
+            }
+
+            var counts = new NpgsqlBatchCommand(
+                "UPDATE source_views v SET claim_count = (SELECT count(*) FROM claim_index c WHERE c.source_id = v.source_id), " +
+                "active_claim_count = (SELECT count(*) FROM claim_index c WHERE c.source_id = v.source_id AND c.status IN ('active', 'disputed')) " +
+                "WHERE v.source_id = ANY($1)");
+            AddParameters(counts, claims.Select(c => c.SourceId).Concat(previousSources).Distinct(StringComparer.Ordinal).ToArray());
+            batch.BatchCommands.Add(counts);
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private static Dictionary<string, (long Version, DateTimeOffset At)> ClaimRecordedAt(List<StoredEventData> events)
+    {
+        var map = new Dictionary<string, (long, DateTimeOffset)>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            if (e.Data is ClaimRecorded recorded) map.TryAdd(recorded.ClaimId, (e.Version, e.RecordedAt));
+        }
+        return map;
+    }
+
+    private static void AddParameters(NpgsqlBatchCommand command, params object?[] values)
+    {
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+    }
+}

@@ -1,0 +1,45 @@
+using Npgsql;
+using SCOFacts.Domain.Reconciliation;
+using SCOFacts.Domain.Sources;
+
+namespace SCOFacts.Api.ReadModels;
+
+/// <summary>Where reconciliation gets its source weights from: the source views, or the log as it stood at a moment.</summary>
+public static class Reliabilities
+{
+    /// <summary>Current weights of the given sources, read on the caller's connection.</summary>
+    public static async Task<SourceReliabilities> CurrentAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        IEnumerable<string> sourceIds, CancellationToken cancellationToken)
+    {
+        var ids = sourceIds.Distinct(StringComparer.Ordinal).ToArray();
+        var entries = new List<SourceReliability>(ids.Length);
+        if (ids.Length == 0) return new SourceReliabilities(entries);
+        await using var command = new NpgsqlCommand(
+            "SELECT v.source_id, v.publisher, v.title, v.rated_reliability, v.rating_count, t.reliability, t.support " +
+            "FROM source_views v LEFT JOIN source_trust t ON t.source_id = v.source_id WHERE v.source_id = ANY($1)",
+            connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = ids });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(Entry(reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.GetInt32(4),
+                reader.IsDBNull(5) ? null : reader.GetDouble(5), reader.IsDBNull(6) ? 0 : reader.GetInt32(6)));
+        }
+        return new SourceReliabilities(entries);
+    }
+
+    /// <summary>
+    /// An editor's rating wins; else what the trust estimator learned; else the default.
+    /// The origin and support travel with the number so every view can say where it came from.
+    /// </summary>
+    public static SourceReliability Entry(string sourceId, string publisher, string title, double? rated, int ratingCount,
+        double? learned, int learnedSupport) =>
+        rated is { } r ? new SourceReliability(sourceId, publisher, r, ReliabilityOrigin.Rated, ratingCount, title)
+        : learned is { } l ? new SourceReliability(sourceId, publisher, l, ReliabilityOrigin.Learned, learnedSupport, title)
+        : new SourceReliability(sourceId, publisher, SourceReliabilities.DefaultReliability, ReliabilityOrigin.Default, 0, title);
+
+    /// <summary>The weight of a source as a folded source state says (for time travel).</summary>
+    public static SourceReliability FromState(SourceState state, double? learned, int learnedSupport) =>
+        Entry(state.SourceId, state.Publisher, state.Title, state.Reliability, state.RatingCount, learned, learnedSupport);
+}

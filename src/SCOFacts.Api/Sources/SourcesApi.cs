@@ -1,0 +1,97 @@
+using SCOFacts.Api.Application;
+using SCOFacts.Api.Http;
+using SCOFacts.Api.Platform;
+using SCOFacts.Api.ReadModels;
+using SCOFacts.Domain.Sources;
+using SCOFacts.Domain.Values;
+using SCOFacts.EventStore;
+
+namespace SCOFacts.Api.Sources;
+
+/// <summary>Registering a source: the document a claim comes from.</summary>
+/// <param name="Id">A readable slug, unique (e.g. xinhua-2025-11-21).</param>
+/// <param name="Title">The document's title.</param>
+/// <param name="Publisher">Who published it; claims from one publisher count as one voice.</param>
+/// <param name="Author">The author, when named.</param>
+/// <param name="Url">Where it was published.</param>
+/// <param name="PublishedOn">Partial ISO date: 2025, 2025-11 or 2025-11-21.</param>
+/// <param name="Kind">news, official, academic or commentary.</param>
+/// <param name="Language">ISO language code, e.g. en.</param>
+/// <param name="Document">File name of the document text, if archived.</param>
+/// <param name="Sha256">SHA-256 of the document's bytes, if archived.</param>
+/// <param name="Note">Anything a reader should know (e.g. why there is no date).</param>
+public sealed record RegisterSourceRequest(
+    string? Id, string? Title, string? Publisher, string? Author, string? Url, PartialDate? PublishedOn, string? Kind,
+    string? Language, string? Document, string? Sha256, string? Note);
+
+/// <summary>An editor's rating of a source.</summary>
+/// <param name="Reliability">0 (never right) to 1 (always right).</param>
+/// <param name="Reason">Why this rating.</param>
+public sealed record RateSourceRequest(double? Reliability, string? Reason);
+
+public static class SourcesApi
+{
+    public static RouteGroupBuilder MapSourcesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/sources").WithTags("Sources");
+
+        group.MapGet("/", ListAsync).WithName("ListSources")
+            .WithSummary("List sources, by id or by reliability (orderBy=reliability), a page at a time.");
+        group.MapGet("/{sourceId}", GetAsync).WithName("GetSource")
+            .WithSummary("A source with its reliability: the editor's rating, the learned estimate, and which one is used.");
+        group.MapPost("/", RegisterAsync).WithName("RegisterSource").RequireAuthorization(Policies.Checker)
+            .WithSummary("Register a source document.");
+        group.MapPost("/{sourceId}/ratings", RateAsync).WithName("RateSource").RequireAuthorization(Policies.Editor)
+            .WithSummary("Rate a source's reliability (editors). Facts citing it are reconciled again at once.");
+        return group;
+    }
+
+    private static async Task<IResult> ListAsync(FactQueries queries, string? orderBy, string? cursor, int? limit, CancellationToken cancellationToken)
+    {
+        if (WriteSupport.TryPage(limit, cursor, out var size, out var after) is { } bad) return bad;
+        if (orderBy is not (null or "id" or "reliability"))
+            return WriteSupport.BadRequest("orderBy must be 'id' or 'reliability'.", "malformed-order-by");
+        var page = await queries.ListSourcesAsync(orderBy == "reliability", after, size, cancellationToken);
+        return TypedResults.Ok(new PageResponse<SourceResponse>(page.Items.Select(SourceResponse.From).ToList(), page.NextCursor));
+    }
+
+    private static async Task<IResult> GetAsync(string sourceId, FactQueries queries, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (await queries.GetSourceAsync(sourceId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No source '{sourceId}'.");
+        WriteSupport.SetETag(context, row.Version);
+        return TypedResults.Ok(SourceResponse.From(row));
+    }
+
+    private static async Task<IResult> RegisterAsync(RegisterSourceRequest request, FactsDesk desk, FactQueries queries, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (WriteSupport.Missing(("id", request.Id), ("title", request.Title), ("publisher", request.Publisher),
+            ("kind", request.Kind), ("language", request.Language)) is { } missing) return missing;
+        var metadata = WriteSupport.MetadataFor(context);
+        var command = new RegisterSource(request.Id!, request.Title!, request.Publisher!, request.Author, request.Url, request.PublishedOn,
+            request.Kind!, request.Language!, request.Document, request.Sha256, request.Note, metadata.Principal);
+        // A second registration of the same id is refused by the decider (409), even in a race.
+        var result = await desk.RunAsync(command, metadata, cancellationToken: cancellationToken);
+        if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
+        var row = await queries.GetSourceAsync(request.Id!, cancellationToken);
+        WriteSupport.SetETag(context, result.Version);
+        return TypedResults.Created($"/api/sources/{request.Id}", SourceResponse.From(row!));
+    }
+
+    private static async Task<IResult> RateAsync(string sourceId, RateSourceRequest request, FactsDesk desk, FactQueries queries, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (WriteSupport.Missing(("reliability", request.Reliability), ("reason", request.Reason)) is { } missing) return missing;
+        if (!WriteSupport.TryIfMatch(context, out var ifMatch)) return WriteSupport.MalformedIfMatch();
+        var metadata = WriteSupport.MetadataFor(context, request.Reason);
+        try
+        {
+            var result = await desk.RunAsync(new RateSource(sourceId, request.Reliability!.Value, request.Reason!, metadata.Principal), metadata, ifMatch, cancellationToken);
+            if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
+            WriteSupport.SetETag(context, result.Version);
+            return TypedResults.Ok(SourceResponse.From((await queries.GetSourceAsync(sourceId, cancellationToken))!));
+        }
+        catch (ConcurrencyException e)
+        {
+            return WriteSupport.PreconditionFailed(e);
+        }
+    }
+}
