@@ -95,7 +95,7 @@ public static class Fact
             return Rejection.Validation("missing-field", "A fact needs a subject and a property.");
         }
 
-        if (!Enum.TryParse<FactValueType>(c.ValueType, ignoreCase: false, out var type)
+        if (!Enum.TryParse<FactValueType>(c.ValueType, ignoreCase: true, out var type)
             || ValueNormaliser.Name(type) != c.ValueType)
         {
             return Rejection.Validation("unknown-value-type",
