@@ -336,5 +336,6 @@ public class ReconcilerTests
 
         Assert.Equal(Verdict.Consensus, r.Verdict);
         Assert.Equal("2001-06-15", r.Value!.Display);
+        Assert.Null(r.ReferenceDate);
     }
 }

@@ -4,9 +4,13 @@ using SCOFacts.Domain.Values;
 namespace SCOFacts.Domain.Facts;
 
 /// <summary>The fact aggregate: initial state, evolve and decide, for the generic command runner.</summary>
-public static class Fact
+public sealed class Fact : IAggregate<FactState, IFactCommand, IFactContext>
 {
-    public static string StreamId(string factId) => "fact-" + factId;
+    private Fact()
+    {
+    }
+
+    public static string StreamId(string id) => "fact-" + id;
 
     public static FactState Initial => FactState.Initial;
 
