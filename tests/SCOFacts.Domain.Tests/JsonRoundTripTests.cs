@@ -160,3 +160,34 @@ public class JsonRoundTripTests
         Assert.Contains("\"official\"", JsonSerializer.Serialize(SourceKind.Official, Web), StringComparison.Ordinal);
     }
 }
+
+public class ReconciliationJsonTests
+{
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public void Unbounded_intervals_serialise_with_null_ends()
+    {
+        var json = JsonSerializer.Serialize(Interval.MoreThan(20), Web);
+
+        Assert.Equal("""{"lower":20,"upper":null,"lowerClosed":false,"upperClosed":false}""", json);
+        Assert.Equal(Interval.MoreThan(20), JsonSerializer.Deserialize<Interval>(json, Web));
+    }
+
+    [Fact]
+    public void A_reconciliation_with_an_open_ended_value_serialises()
+    {
+        const string id = "sco.age-years";
+        var fact = new FactDefined(id, "sco", "age-years", new Dictionary<string, string>(), FactValueType.Quantity, "year", null, "Age.", "p");
+        var state = Fact.Fold([fact, new ClaimRecorded(id, "c-1", "xinhua", new QuantityValue("two", "decade", QuantityApprox.MoreThan),
+            ValidTime.Instant(PartialDate.Parse("2025-11-21")), "more than two decades", null, null, "p")]);
+
+        var result = Reconciler.Reconcile(state, SourceReliabilities.Empty, null);
+        var json = JsonSerializer.Serialize(result, Web);
+
+        Assert.Equal("more than 20 years", result.Value!.Display);
+        Assert.Contains("\"verdict\":\"single-source\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"origin\":\"default\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"upper\":null", json, StringComparison.Ordinal);
+    }
+}

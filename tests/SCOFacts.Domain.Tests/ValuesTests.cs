@@ -197,7 +197,7 @@ public class ValuesTests
     {
         Assert.Equal("about 44 percent", ValueDisplay.Quantity(Interval.Closed(43.5, 44.5), "percent"));
         Assert.Equal("between 40 and 50 percent", ValueDisplay.Quantity(Interval.HalfOpen(40, 50), "percent"));
-        Assert.Equal("more than 20 year", ValueDisplay.Quantity(Interval.MoreThan(20), "year"));
+        Assert.Equal("more than 20 years", ValueDisplay.Quantity(Interval.MoreThan(20), "year"));
         Assert.Equal("about 3.4 billion people", ValueDisplay.Quantity(Interval.Closed(3.35e9, 3.45e9), "people"));
         Assert.Equal("2017", ValueDisplay.Date(Interval.HalfOpen(Day("2017-01-01").DayNumber, Day("2018-01-01").DayNumber)));
         Assert.Equal("2017-06", ValueDisplay.Date(Interval.HalfOpen(Day("2017-06-01").DayNumber, Day("2017-07-01").DayNumber)));

@@ -4,9 +4,13 @@ using SCOFacts.Domain.Values;
 namespace SCOFacts.Domain.Facts;
 
 /// <summary>The fact aggregate: initial state, evolve and decide, for the generic command runner.</summary>
-public static class Fact
+public sealed class Fact : IAggregate<FactState, IFactCommand, IFactContext>
 {
-    public static string StreamId(string factId) => "fact-" + factId;
+    private Fact()
+    {
+    }
+
+    public static string StreamId(string id) => "fact-" + id;
 
     public static FactState Initial => FactState.Initial;
 
@@ -95,7 +99,7 @@ public static class Fact
             return Rejection.Validation("missing-field", "A fact needs a subject and a property.");
         }
 
-        if (!Enum.TryParse<FactValueType>(c.ValueType, ignoreCase: false, out var type)
+        if (!Enum.TryParse<FactValueType>(c.ValueType, ignoreCase: true, out var type)
             || ValueNormaliser.Name(type) != c.ValueType)
         {
             return Rejection.Validation("unknown-value-type",

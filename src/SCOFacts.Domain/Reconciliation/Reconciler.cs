@@ -69,6 +69,8 @@ public static class Reconciler
             reference = active.Count == 0 ? null : active.Select(c => c.ValidTime.Range.Start ?? DateOnly.MinValue).Max();
         }
 
+        // Claims with no start at all (timeless facts) are reconciled "from the beginning"; no date to report.
+        var reportedReference = reference == DateOnly.MinValue ? null : reference;
         var considered = reference is { } r ? active.Where(c => c.ValidTime.Range.Contains(r)).ToList() : [];
         var excluded = claims.Where(c => !c.IsActive && (reference is { } x ? c.ValidTime.Range.Contains(x)
             : validAt is { } v ? c.ValidTime.Range.Contains(v) : true)).ToList();
@@ -98,7 +100,7 @@ public static class Reconciler
         if (clusters.Count == 0)
         {
             var none = $"No active claim gives {definition.Describe()}{At(validAt)}.";
-            return new FactReconciliation(definition.FactId, validAt, reference, Verdict.Unverified, null, 0, [], [],
+            return new FactReconciliation(definition.FactId, validAt, reportedReference, Verdict.Unverified, null, 0, [], [],
                 excludedIds, null, [], used, Join(none, ExcludedSentence(excluded, reliabilities, definition)));
         }
 
@@ -138,7 +140,7 @@ public static class Reconciler
                 _ => "",
             });
 
-        return new FactReconciliation(definition.FactId, validAt, reference, verdict, winner.Cluster.Value, confidence,
+        return new FactReconciliation(definition.FactId, validAt, reportedReference, verdict, winner.Cluster.Value, confidence,
             winner.Cluster.ClaimIds, clusters.Skip(1).SelectMany(c => c.Cluster.ClaimIds).Order(StringComparer.Ordinal).ToList(),
             excludedIds, carriedFrom, clusters.Select(c => c.Cluster).ToList(), used, explanation);
     }

@@ -116,9 +116,13 @@ public sealed record SourceState(
 }
 
 /// <summary>The source aggregate: initial state, evolve and decide, for the generic command runner.</summary>
-public static class Source
+public sealed class Source : IAggregate<SourceState, ISourceCommand, NoContext>
 {
-    public static string StreamId(string sourceId) => "source-" + sourceId;
+    private Source()
+    {
+    }
+
+    public static string StreamId(string id) => "source-" + id;
 
     public static SourceState Initial => SourceState.Initial;
 
@@ -134,6 +138,8 @@ public static class Source
     }
 
     public static SourceState Fold(IEnumerable<object> events) => events.Aggregate(Initial, Evolve);
+
+    public static Decision Decide(ISourceCommand command, SourceState state, NoContext context) => Decide(command, state);
 
     public static Decision Decide(ISourceCommand command, SourceState state) => command switch
     {

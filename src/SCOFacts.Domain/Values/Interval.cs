@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace SCOFacts.Domain.Values;
 
@@ -7,6 +8,7 @@ namespace SCOFacts.Domain.Values;
 /// Every claimed value normalises to one: "44 percent" is [43.5, 44.5], "more than
 /// two decades" is (20, +inf) years. Two claims agree when their intervals overlap.
 /// </summary>
+[JsonConverter(typeof(IntervalJsonConverter))]
 public readonly record struct Interval(double Lower, double Upper, bool LowerClosed = true, bool UpperClosed = true)
 {
     public static Interval Point(double value) => new(value, value);

@@ -203,7 +203,8 @@ public static class ValueDisplay
 {
     public static string Quantity(Interval interval, string? unit)
     {
-        var u = string.IsNullOrEmpty(unit) ? "" : " " + unit;
+        // Reconciled quantities are rarely exactly one, so durations read as plurals: "more than 20 years".
+        var u = string.IsNullOrEmpty(unit) ? "" : unit is "year" or "decade" ? $" {unit}s" : " " + unit;
         if (interval.IsEmpty)
         {
             return "no consistent value";
