@@ -84,3 +84,9 @@ CREATE TABLE source_trust_history (
     support      int              NOT NULL,
     PRIMARY KEY (source_id, estimated_at)
 );
+
+-- Seed sets loaded to completion (a crash half-way leaves no row, so the next start resumes).
+CREATE TABLE seed_loads (
+    name         text        PRIMARY KEY,
+    completed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
