@@ -44,8 +44,10 @@ internal sealed class DatabaseStartup(ScoFactsDatabase database, IServiceProvide
     // Hosted services stop in reverse order, so this runs after everything that used the database has stopped.
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        // Close pooled connections first, so that the fast shutdown has no sessions to end.
-        NpgsqlConnection.ClearAllPools();
+        if (database.LocalCluster is null)
+            return;
+        // Close idle pooled connections first, so that the cluster's fast shutdown has fewer sessions to end.
+        services.GetService<NpgsqlDataSource>()?.Clear();
         await database.StopAsync();
     }
 }
