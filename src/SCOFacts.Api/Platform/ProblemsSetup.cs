@@ -14,6 +14,14 @@ public static class ProblemsSetup
         services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.Customize);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddSingleton<ProblemCatalog>();
+        services.AddSchemaExample(new ProblemDetails
+        {
+            Type = ProblemKinds.ValidationFailed.Type,
+            Title = ProblemKinds.ValidationFailed.Title,
+            Status = ProblemKinds.ValidationFailed.Status,
+            Detail = "See 'errors' for the fields that were rejected.",
+            Instance = "/facts",
+        });
         // Parameter binding failures (bad JSON, bad route or query values, wrong content type) become exceptions the
         // handler turns into 4xx problems with the reason, instead of bare status codes without a body.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -44,7 +52,15 @@ public static class ProblemsSetup
                     : Problems.NotFound($"There is no problem type '{code}'. GET /problems lists them."))
             .WithName("GetProblemType")
             .WithSummary("Describes one problem type: what it means and what a client can do about it.")
-            .WithExamples(response: ProblemDescription.Of(ProblemKinds.ConcurrencyConflict));
+            .WithExamples(response: ProblemDescription.Of(ProblemKinds.ConcurrencyConflict))
+            .WithResponseExample(StatusCodes.Status404NotFound, new ProblemDetails
+            {
+                Type = ProblemKinds.NotFound.Type,
+                Title = ProblemKinds.NotFound.Title,
+                Status = StatusCodes.Status404NotFound,
+                Detail = "There is no problem type 'no-such-code'. GET /problems lists them.",
+                Instance = "/problems/no-such-code",
+            });
 
         return routes;
     }
