@@ -24,8 +24,9 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<
         var limit = options.Value.MaxRequestBodyBytes;
         var request = context.Request;
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        // Kestrel's own check stays as a backstop at the same size (its failure also ends up as a 413 problem).
         if (sizeFeature is { IsReadOnly: false })
-            sizeFeature.MaxRequestBodySize = null; // This middleware enforces the limit, and answers properly.
+            sizeFeature.MaxRequestBodySize = limit;
 
         if (request.ContentLength is { } length)
         {
@@ -35,7 +36,7 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<
                 return;
             }
         }
-        else if (request.Body.CanRead && HasChunkedBody(request))
+        else if (CanHaveBody(context))
         {
             var buffer = new MemoryStream();
             context.Response.RegisterForDisposeAsync(buffer);
@@ -57,10 +58,10 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<
         await next(context);
     }
 
-    private static bool HasChunkedBody(HttpRequest request) =>
-        request.Headers.TransferEncoding.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase)
-        || (request.ContentLength is null && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method)
-            && !HttpMethods.IsDelete(request.Method) && !HttpMethods.IsOptions(request.Method) && request.ContentType is not null);
+    // A body without a declared length: chunked in HTTP/1.1, or simply unannounced in HTTP/2 and 3.
+    private static bool CanHaveBody(HttpContext context) =>
+        context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody
+        ?? context.Request.Headers.TransferEncoding.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase);
 
     private async Task RefuseAsync(HttpContext context, long limit)
     {
