@@ -97,8 +97,9 @@ public static class CliVerbs
         // Standard output is the verb's; the host's own messages go to standard error, warnings only.
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter<ConsoleLoggerProvider>("SCOFacts.Api.Platform.ScoFactsDatabase", LogLevel.Information);
+        // Console-specific rules outrank appsettings' general Logging:LogLevel ones.
+        builder.Logging.AddFilter<ConsoleLoggerProvider>(category: null, LogLevel.Warning);
+        builder.Logging.AddFilter<ConsoleLoggerProvider>(typeof(ScoFactsDatabase).FullName, LogLevel.Information);
         builder.AddScoFactsDatabase();
         verb.ConfigureServices(builder);
         options.ConfigureHost?.Invoke(builder);
