@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SCOFacts.EventStore.Hosting;
+
+namespace SCOFacts.Api.Platform;
+
+/// <summary>Settings for the database bootstrap (section <c>LocalDatabase</c>; the connection string is <c>ConnectionStrings:SCOFacts</c>).</summary>
+public sealed class LocalDatabaseOptions
+{
+    public const string Section = "LocalDatabase";
+
+    /// <summary>Where the local cluster lives when no connection string is configured, relative to the current directory.</summary>
+    public string Folder { get; set; } = Path.Combine(".data", "postgres");
+
+    /// <summary>The database created in the local cluster.</summary>
+    public string DatabaseName { get; set; } = "scofacts";
+}
+
+/// <summary>
+/// Where the application's database is: the configured connection string, or a persistent local cluster started
+/// on first use. Resolving the connection string is lazy because a fresh local cluster only knows its port once
+/// it runs, and because test hosts supply configuration after Program's top-level code has run.
+/// </summary>
+public sealed class ScoFactsDatabase : IAsyncDisposable
+{
+    public const string ConnectionStringName = "SCOFacts";
+
+    private readonly IConfiguration _configuration;
+    private readonly IOptions<LocalDatabaseOptions> _options;
+    private readonly ILogger<ScoFactsDatabase> _logger;
+    private readonly Lazy<Task<string>> _connectionString;
+    private LocalPostgresCluster? _cluster;
+
+    public ScoFactsDatabase(IConfiguration configuration, IOptions<LocalDatabaseOptions> options, ILogger<ScoFactsDatabase> logger)
+    {
+        _configuration = configuration;
+        _options = options;
+        _logger = logger;
+        _connectionString = new(ResolveAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The local cluster, when no connection string was configured and it has been started.</summary>
+    public LocalPostgresCluster? LocalCluster => _cluster;
+
+    /// <summary>The connection string to use, starting the local cluster and creating its database if needed.</summary>
+    public Task<string> GetConnectionStringAsync() => _connectionString.Value;
+
+    /// <summary>Stops the local cluster if this process started it.</summary>
+    public async Task StopAsync()
+    {
+        if (_cluster is null)
+            return;
+        var cluster = _cluster;
+        _cluster = null;
+        _logger.LogInformation("Stopping the local PostgreSQL cluster in {Folder}", cluster.Folder);
+        await cluster.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private async Task<string> ResolveAsync()
+    {
+        var configured = _configuration.GetConnectionString(ConnectionStringName);
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            var builder = new NpgsqlConnectionStringBuilder(configured);
+            _logger.LogInformation("Database: {Database} on {Host}:{Port} (from ConnectionStrings:{Name})", builder.Database, builder.Host, builder.Port, ConnectionStringName);
+            return configured;
+        }
+
+        var options = _options.Value;
+        var cluster = LocalPostgresCluster.Persistent(Path.GetFullPath(options.Folder));
+        await cluster.StartAsync();
+        _cluster = cluster;
+        _logger.LogInformation(
+            "Database: no ConnectionStrings:{Name} configured, so a local PostgreSQL cluster runs in {Folder} on port {Port} (stopped when the API stops)",
+            ConnectionStringName, cluster.Folder, cluster.Port);
+
+        await using (var connection = new NpgsqlConnection(cluster.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var exists = new NpgsqlCommand("select exists (select 1 from pg_database where datname = $1)", connection);
+            exists.Parameters.Add(new() { Value = options.DatabaseName });
+            if (!(bool)(await exists.ExecuteScalarAsync())!)
+            {
+                // Identifiers cannot be parameters; the quoted name is escaped.
+                await using var create = new NpgsqlCommand($"create database \"{options.DatabaseName.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection);
+                await create.ExecuteNonQueryAsync();
+                _logger.LogInformation("Created database {Database} in the local cluster", options.DatabaseName);
+            }
+        }
+        return new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = options.DatabaseName }.ConnectionString;
+    }
+}

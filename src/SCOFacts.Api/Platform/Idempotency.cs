@@ -1,0 +1,272 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace SCOFacts.Api.Platform;
+
+/// <summary>Settings for <c>Idempotency-Key</c> handling (section <c>Idempotency</c>).</summary>
+public sealed class IdempotencyOptions
+{
+    public const string Section = "Idempotency";
+
+    /// <summary>How long a key and its response are remembered.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a retry waits for the first request with its key to finish before answering 409 <c>idempotency-in-progress</c>.</summary>
+    public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a waiting retry looks at the first request's row.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>How long a running request holds its key before a retry may assume its process died and run the request itself.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+/// <summary>The idempotency key of the request being handled, for endpoints to put into event metadata.</summary>
+public interface IIdempotencyFeature
+{
+    /// <summary>The <c>Idempotency-Key</c> header's value.</summary>
+    string Key { get; }
+}
+
+public static class IdempotencyExtensions
+{
+    /// <summary>The request's <c>Idempotency-Key</c>, when it is a POST that sent one; null otherwise.</summary>
+    public static string? GetIdempotencyKey(this HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Features.Get<IIdempotencyFeature>()?.Key;
+    }
+}
+
+/// <summary>
+/// Makes a POST with an <c>Idempotency-Key</c> run once per (principal, key): the first request claims the key
+/// in <c>idempotency_requests</c>, runs, and stores its status, headers and body; a retry of the same request
+/// replays them, one arriving while the first still runs waits for it, and one with another request under the
+/// same key gets 422 <c>idempotency-key-reused</c>. Server errors are not stored: the key is released so that a
+/// retry runs the request again.
+/// </summary>
+internal sealed partial class IdempotencyMiddleware(
+    RequestDelegate next,
+    NpgsqlDataSource dataSource,
+    IOptions<IdempotencyOptions> options,
+    IProblemDetailsService problems,
+    ILogger<IdempotencyMiddleware> logger)
+{
+    public const string HeaderName = "Idempotency-Key";
+    public const string ReplayedHeaderName = "Idempotent-Replayed";
+    private const int MaxKeyLength = 255;
+
+    // The headers that carry the result: where it is, which version, how to read the body.
+    private static readonly string[] StoredHeaders = ["Location", "Content-Location", "ETag", "Content-Type"];
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Headers.TryGetValue(HeaderName, out var values))
+        {
+            await next(context);
+            return;
+        }
+        var key = values.ToString();
+        if (values.Count != 1 || key.Length is 0 or > MaxKeyLength || key.Any(c => c < 0x21 || c > 0x7e))
+        {
+            await WriteProblemAsync(context, ProblemKinds.MalformedRequest, $"{HeaderName} must be a single value of 1-{MaxKeyLength} visible ASCII characters.");
+            return;
+        }
+
+        var settings = options.Value;
+        var principal = context.User.Identity?.IsAuthenticated == true
+            ? context.User.ScoFactsPrincipalName()
+            : "anonymous@" + context.Connection.RemoteIpAddress;
+        var hash = await HashRequestAsync(context.Request);
+        var deadline = DateTime.UtcNow + settings.WaitTimeout;
+        while (true)
+        {
+            if (await TryClaimAsync(principal, key, hash, settings, context.RequestAborted))
+            {
+                await RunAndStoreAsync(context, principal, key);
+                return;
+            }
+            var existing = await ReadAsync(principal, key, context.RequestAborted);
+            if (existing is null)
+                continue; // The first request failed and released the key: this one runs it.
+            if (!CryptographicOperations.FixedTimeEquals(existing.RequestHash, hash))
+            {
+                await WriteProblemAsync(context, ProblemKinds.IdempotencyKeyReused,
+                    $"The {HeaderName} '{key}' was already used for a different request.");
+                return;
+            }
+            if (existing.StatusCode is { } status)
+            {
+                await ReplayAsync(context, status, existing.Headers, existing.Body);
+                return;
+            }
+            if (DateTime.UtcNow >= deadline)
+            {
+                await WriteProblemAsync(context, ProblemKinds.IdempotencyInProgress,
+                    $"The first request with {HeaderName} '{key}' has not finished within {settings.WaitTimeout.TotalSeconds:0.#} s.");
+                return;
+            }
+            await Task.Delay(settings.PollInterval, context.RequestAborted);
+        }
+    }
+
+    private async Task RunAndStoreAsync(HttpContext context, string principal, string key)
+    {
+        context.Features.Set<IIdempotencyFeature>(new IdempotencyFeature(key));
+        var original = context.Response.Body;
+        await using var buffer = new MemoryStream();
+        context.Response.Body = buffer;
+        try
+        {
+            await next(context);
+        }
+        catch
+        {
+            context.Response.Body = original;
+            await ReleaseAsync(principal, key);
+            throw;
+        }
+        context.Response.Body = original;
+
+        var status = context.Response.StatusCode;
+        if (status is >= 200 and < 300 or >= 400 and < 500)
+        {
+            var headers = StoredHeaders
+                .Where(name => context.Response.Headers.ContainsKey(name))
+                .ToDictionary(name => name, name => context.Response.Headers[name].ToString(), StringComparer.OrdinalIgnoreCase);
+            await StoreAsync(principal, key, status, headers, buffer.ToArray());
+        }
+        else
+        {
+            await ReleaseAsync(principal, key);
+        }
+        buffer.Position = 0;
+        await buffer.CopyToAsync(original, context.RequestAborted);
+    }
+
+    private static async Task ReplayAsync(HttpContext context, int status, Dictionary<string, string> headers, byte[] body)
+    {
+        context.Response.StatusCode = status;
+        foreach (var (name, value) in headers)
+            context.Response.Headers[name] = value;
+        context.Response.Headers[ReplayedHeaderName] = "true";
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted);
+    }
+
+    private static async Task<byte[]> HashRequestAsync(HttpRequest request)
+    {
+        request.EnableBuffering();
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}{request.QueryString}\n"));
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+            sha.AppendData(chunk, 0, read);
+        request.Body.Position = 0;
+        return sha.GetHashAndReset();
+    }
+
+    private async Task<bool> TryClaimAsync(string principal, string key, byte[] hash, IdempotencyOptions settings, CancellationToken cancellationToken)
+    {
+        // Lazy clean-up: now and then, forget a batch of expired keys.
+        if (Random.Shared.Next(100) == 0)
+        {
+            await using var purge = dataSource.CreateCommand(
+                "delete from idempotency_requests where ctid in (select ctid from idempotency_requests where expires_at < clock_timestamp() limit 1000)");
+            await purge.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // An expired row is taken over by anyone; a running one whose lease ran out only by the same request.
+        await using var command = dataSource.CreateCommand(
+            """
+            insert into idempotency_requests as r (principal, idempotency_key, request_hash, state, lease_until, expires_at)
+            values ($1, $2, $3, 'running', clock_timestamp() + $4, clock_timestamp() + $5)
+            on conflict (principal, idempotency_key) do update
+                set request_hash = excluded.request_hash, state = 'running', lease_until = excluded.lease_until,
+                    status_code = null, headers = null, body = null, created_at = clock_timestamp(), expires_at = excluded.expires_at
+                where r.expires_at < clock_timestamp()
+                   or (r.state = 'running' and r.lease_until < clock_timestamp() and r.request_hash = excluded.request_hash)
+            returning true
+            """);
+        command.Parameters.Add(new() { Value = principal });
+        command.Parameters.Add(new() { Value = key });
+        command.Parameters.Add(new() { Value = hash });
+        command.Parameters.Add(new() { Value = settings.Lease });
+        command.Parameters.Add(new() { Value = settings.Retention });
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    private async Task<StoredRequest?> ReadAsync(string principal, string key, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select request_hash, status_code, headers, body from idempotency_requests where principal = $1 and idempotency_key = $2 and state in ('running', 'completed')");
+        command.Parameters.Add(new() { Value = principal });
+        command.Parameters.Add(new() { Value = key });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+            return null;
+        var headers = reader.IsDBNull(2)
+            ? []
+            : JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(2)) ?? [];
+        return new StoredRequest(
+            reader.GetFieldValue<byte[]>(0),
+            reader.IsDBNull(1) ? null : reader.GetInt32(1),
+            headers,
+            reader.IsDBNull(3) ? [] : reader.GetFieldValue<byte[]>(3));
+    }
+
+    private async Task StoreAsync(string principal, string key, int status, Dictionary<string, string> headers, byte[] body)
+    {
+        // Not the request's token: once the work is done, its outcome must be recorded even if the client left.
+        await using var command = dataSource.CreateCommand(
+            """
+            update idempotency_requests set state = 'completed', status_code = $3, headers = $4::jsonb, body = $5
+            where principal = $1 and idempotency_key = $2
+            """);
+        command.Parameters.Add(new() { Value = principal });
+        command.Parameters.Add(new() { Value = key });
+        command.Parameters.Add(new() { Value = status });
+        command.Parameters.Add(new() { Value = JsonSerializer.Serialize(headers) });
+        command.Parameters.Add(new() { Value = body });
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    private async Task ReleaseAsync(string principal, string key)
+    {
+        try
+        {
+            await using var command = dataSource.CreateCommand(
+                "delete from idempotency_requests where principal = $1 and idempotency_key = $2 and state = 'running'");
+            command.Parameters.Add(new() { Value = principal });
+            command.Parameters.Add(new() { Value = key });
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException e)
+        {
+            // The lease runs out in the end and a retry takes the key over; the original failure is what matters.
+            LogReleaseFailed(logger, e, key);
+        }
+    }
+
+    private Task WriteProblemAsync(HttpContext context, ProblemKind kind, string detail)
+    {
+        context.Response.StatusCode = kind.Status;
+        return problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Type = kind.Type, Title = kind.Title, Status = kind.Status, Detail = detail },
+        }).AsTask();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release idempotency key {Key} after a failed request")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string key);
+
+    private sealed record StoredRequest(byte[] RequestHash, int? StatusCode, Dictionary<string, string> Headers, byte[] Body);
+
+    private sealed record IdempotencyFeature(string Key) : IIdempotencyFeature;
+}
