@@ -28,8 +28,11 @@ public static class DomainEvents
 
     private static readonly Dictionary<Type, string> ByType = Registry.ToDictionary(r => r.Type, r => r.Name);
 
-    /// <summary>The options every event is stored with: web defaults (camelCase), enums as their kebab names.</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// The options every event is stored with: web defaults (camelCase), enums as their kebab names.
+    /// PostgreSQL's jsonb reorders keys, so a value's "kind" discriminator need not come first.
+    /// </summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web) { AllowOutOfOrderMetadataProperties = true };
 
     public static IReadOnlyDictionary<string, Type> Types => ByName;
 

@@ -84,6 +84,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         settings[$"ConnectionStrings:{ScoFactsDatabase.ConnectionStringName}"] = Database.ConnectionString;
         settings["Bootstrap:CreateEditorKey"] = "false";
         settings["RateLimits:Enabled"] = "false";
+        settings["Seeds:LoadOnStart"] = "false";
     }
 
     /// <summary>Replaces or adds services after the app has registered its own.</summary>

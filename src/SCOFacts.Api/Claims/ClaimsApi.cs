@@ -5,7 +5,6 @@ using SCOFacts.Api.ReadModels;
 using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Values;
-using SCOFacts.EventStore;
 
 namespace SCOFacts.Api.Claims;
 
@@ -65,10 +64,10 @@ public static class ClaimsApi
     private static async Task<IResult> GetAsync(string claimId, string? knownAt, FactQueries queries, FactReader reader, HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.TryTimeAxes(null, knownAt, out _, out var known) is { } bad) return bad;
-        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No claim '{claimId}'.");
+        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return Problems.NotFound($"No claim '{claimId}'.");
         if (await reader.LoadAsync(row.FactId, known, cancellationToken) is not { } loaded || !loaded.State.Claims.TryGetValue(claimId, out var claim))
-            return WriteSupport.NotFound($"Claim '{claimId}' was not recorded yet at {known:O}.");
-        WriteSupport.SetETag(context, loaded.Version);
+            return Problems.NotFound($"Claim '{claimId}' was not recorded yet at {known:O}.");
+        context.Response.SetETag(loaded.Version);
         return TypedResults.Ok(ClaimResponse.From(row.FactId, claim, loaded.Sources));
     }
 
@@ -86,7 +85,7 @@ public static class ClaimsApi
         HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.Missing(("reason", request.Reason)) is { } missing) return missing;
-        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No claim '{claimId}'.");
+        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return Problems.NotFound($"No claim '{claimId}'.");
         var disputeId = string.IsNullOrWhiteSpace(request.Id) ? WriteSupport.NewId("dsp") : request.Id;
         return await RunAsync(context, desk, reader, row.FactId, claimId, created: true,
             principal => new DisputeClaim(row.FactId, claimId, disputeId, request.Reason!, request.CounterEvidence, principal), request.Reason,
@@ -99,7 +98,7 @@ public static class ClaimsApi
         if (WriteSupport.Missing(("outcome", request.Outcome)) is { } missing) return missing;
         if (request.Outcome is not ("upheld" or "rejected"))
             return WriteSupport.Problem(Rejection.Validation("bad-outcome", "outcome must be 'upheld' or 'rejected'."));
-        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No claim '{claimId}'.");
+        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return Problems.NotFound($"No claim '{claimId}'.");
         return await RunAsync(context, desk, reader, row.FactId, claimId, created: false,
             principal => request.Outcome == "upheld"
                 ? new UpholdDispute(row.FactId, claimId, disputeId, principal, request.Note)
@@ -109,7 +108,7 @@ public static class ClaimsApi
     private static async Task<IResult> EndorseAsync(string claimId, EndorseClaimRequest? request, FactsDesk desk, FactQueries queries, FactReader reader,
         HttpContext context, CancellationToken cancellationToken)
     {
-        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No claim '{claimId}'.");
+        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return Problems.NotFound($"No claim '{claimId}'.");
         return await RunAsync(context, desk, reader, row.FactId, claimId, created: false,
             principal => new EndorseClaim(row.FactId, claimId, principal, request?.Note), request?.Note, cancellationToken);
     }
@@ -118,7 +117,7 @@ public static class ClaimsApi
         HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.Missing(("reason", request.Reason)) is { } missing) return missing;
-        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No claim '{claimId}'.");
+        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return Problems.NotFound($"No claim '{claimId}'.");
         return await RunAsync(context, desk, reader, row.FactId, claimId, created: false,
             principal => new RetractClaim(row.FactId, claimId, principal, request.Reason!), request.Reason, cancellationToken);
     }
@@ -127,7 +126,7 @@ public static class ClaimsApi
         HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.Missing(("value", request.Value), ("reason", request.Reason)) is { } missing) return missing;
-        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No claim '{claimId}'.");
+        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return Problems.NotFound($"No claim '{claimId}'.");
         return await RunAsync(context, desk, reader, row.FactId, claimId, created: false,
             principal => new CorrectClaim(row.FactId, claimId, request.Value!, principal, request.Reason!), request.Reason, cancellationToken);
     }
@@ -136,22 +135,15 @@ public static class ClaimsApi
     private static async Task<IResult> RunAsync(HttpContext context, FactsDesk desk, FactReader reader, string factId, string claimId, bool created,
         Func<string, IFactCommand> command, string? reason, CancellationToken cancellationToken, string? location = null)
     {
-        if (!WriteSupport.TryIfMatch(context, out var ifMatch)) return WriteSupport.MalformedIfMatch();
         var metadata = WriteSupport.MetadataFor(context, reason);
-        DeskResult<FactState> result;
-        try
+        return await WriteSupport.WithPreconditionAsync(context, async ifMatch =>
         {
-            result = await desk.RunAsync(command(metadata.Principal), metadata, ifMatch, cancellationToken);
-        }
-        catch (ConcurrencyException e)
-        {
-            return WriteSupport.PreconditionFailed(e);
-        }
-        if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
-
-        var loaded = (await reader.LoadAsync(factId, null, cancellationToken))!.Value;
-        WriteSupport.SetETag(context, loaded.Version);
-        var body = ClaimResponse.From(factId, loaded.State.Claims[claimId], loaded.Sources);
-        return created ? TypedResults.Created(location ?? $"/api/claims/{claimId}", body) : TypedResults.Ok(body);
+            var result = await desk.RunAsync(command(metadata.Principal), metadata, ifMatch, cancellationToken);
+            if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
+            var loaded = (await reader.LoadAsync(factId, null, cancellationToken))!.Value;
+            context.Response.SetETag(loaded.Version);
+            var body = ClaimResponse.From(factId, loaded.State.Claims[claimId], loaded.Sources);
+            return created ? TypedResults.Created(location ?? $"/api/claims/{claimId}", body) : TypedResults.Ok(body);
+        });
     }
 }

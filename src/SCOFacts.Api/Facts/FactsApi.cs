@@ -3,7 +3,6 @@ using SCOFacts.Api.Http;
 using SCOFacts.Api.Platform;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Domain.Facts;
-using SCOFacts.EventStore;
 
 namespace SCOFacts.Api.Facts;
 
@@ -45,8 +44,8 @@ public static class FactsApi
         if (WriteSupport.TryPage(limit, cursor, out var size, out var after) is { } badPage) return badPage;
         if (WriteSupport.TryTimeAxes(validAt, knownAt, out var valid, out var known) is { } badTime) return badTime;
         if (verdict is not (null or "consensus" or "contested" or "settled" or "single-source" or "unverified"))
-            return WriteSupport.BadRequest("verdict must be consensus, contested, settled, single-source or unverified.", "malformed-verdict");
-        return TypedResults.Ok(await ListAsync(queries, reader, new FactFilter(subject, property, verdict, source), valid, known, after, size, cancellationToken));
+            return Problems.Malformed("verdict must be consensus, contested, settled, single-source or unverified.");
+        return TypedResults.Ok(await ListAsOfAsync(queries, reader, new FactFilter(subject, property, verdict, source), valid, known, after, size, cancellationToken));
     }
 
     /// <summary>
@@ -54,7 +53,7 @@ public static class FactsApi
     /// reconciled as of those axes, and a verdict filter applies to that answer: the scan walks
     /// the index until the page is full.
     /// </summary>
-    internal static async Task<PageResponse<FactSummary>> ListAsync(FactQueries queries, FactReader reader, FactFilter filter,
+    internal static async Task<PageResponse<FactSummary>> ListAsOfAsync(FactQueries queries, FactReader reader, FactFilter filter,
         DateOnly? validAt, DateTimeOffset? knownAt, string? after, int size, CancellationToken cancellationToken)
     {
         if (validAt is null && knownAt is null)
@@ -94,16 +93,16 @@ public static class FactsApi
     {
         if (WriteSupport.TryTimeAxes(validAt, knownAt, out var valid, out var known) is { } bad) return bad;
         if (await reader.GetAsync(factId, valid, known, cancellationToken) is not { } snapshot)
-            return WriteSupport.NotFound(known is null ? $"No fact '{factId}'." : $"No fact '{factId}' was known at {known:O}.");
-        WriteSupport.SetETag(context, snapshot.Version);
+            return Problems.NotFound(known is null ? $"No fact '{factId}'." : $"No fact '{factId}' was known at {known:O}.");
+        context.Response.SetETag(snapshot.Version);
         return TypedResults.Ok(FactResponse.From(snapshot));
     }
 
     private static async Task<IResult> ClaimsAsync(string factId, string? knownAt, FactReader reader, HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.TryTimeAxes(null, knownAt, out _, out var known) is { } bad) return bad;
-        if (await reader.LoadAsync(factId, known, cancellationToken) is not { } loaded) return WriteSupport.NotFound($"No fact '{factId}'.");
-        WriteSupport.SetETag(context, loaded.Version);
+        if (await reader.LoadAsync(factId, known, cancellationToken) is not { } loaded) return Problems.NotFound($"No fact '{factId}'.");
+        context.Response.SetETag(loaded.Version);
         return TypedResults.Ok(new PageResponse<ClaimResponse>(
             loaded.State.ClaimsInOrder.Select(c => ClaimResponse.From(factId, c, loaded.Sources)).ToList(), null));
     }
@@ -113,8 +112,8 @@ public static class FactsApi
     {
         if (WriteSupport.TryPage(limit, cursor, out var size, out var after) is { } badPage) return badPage;
         if (WriteSupport.TryTimeAxes(validAt, knownAt, out var valid, out var known) is { } badTime) return badTime;
-        var page = await ListAsync(queries, reader, new FactFilter(Subject: subject), valid, known, after, size, cancellationToken);
-        return page.Items.Count == 0 && after is null ? WriteSupport.NotFound($"No facts about '{subject}'.") : TypedResults.Ok(page);
+        var page = await ListAsOfAsync(queries, reader, new FactFilter(Subject: subject), valid, known, after, size, cancellationToken);
+        return page.Items.Count == 0 && after is null ? Problems.NotFound($"No facts about '{subject}'.") : TypedResults.Ok(page);
     }
 
     private static async Task<IResult> DefineAsync(DefineFactRequest request, FactsDesk desk, FactReader reader, HttpContext context, CancellationToken cancellationToken)
@@ -127,7 +126,7 @@ public static class FactsApi
         var result = await desk.RunAsync(command, metadata, cancellationToken: cancellationToken);
         if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
         var snapshot = (await reader.GetAsync(request.Id!, null, null, cancellationToken))!;
-        WriteSupport.SetETag(context, snapshot.Version);
+        context.Response.SetETag(snapshot.Version);
         return TypedResults.Created($"/api/facts/{request.Id}", FactResponse.From(snapshot));
     }
 }

@@ -1,15 +1,14 @@
 using System.Globalization;
-using System.Security.Claims;
+using SCOFacts.Api.Platform;
 using SCOFacts.Domain;
 using SCOFacts.Domain.Values;
 using SCOFacts.EventStore;
 
 namespace SCOFacts.Api.Http;
 
-/// <summary>What every write endpoint does the same way: metadata, preconditions, refusals, time-axis parameters.</summary>
+/// <summary>What the resource endpoints do the same way: metadata, preconditions, refusals, paging and time-axis parameters.</summary>
 public static class WriteSupport
 {
-    public const string IdempotencyHeader = "Idempotency-Key";
     public const string CorrelationHeader = "X-Correlation-Id";
 
     /// <summary>Who asked, for which request: recorded with every event the request causes.</summary>
@@ -17,73 +16,45 @@ public static class WriteSupport
     {
         ArgumentNullException.ThrowIfNull(context);
         var correlation = context.Request.Headers[CorrelationHeader].FirstOrDefault() is { Length: > 0 and <= 100 } c ? c : context.TraceIdentifier;
-        var key = context.Request.Headers[IdempotencyHeader].FirstOrDefault();
-        return new EventMetadata(PrincipalName(context.User), correlation, CausationId: null,
-            IdempotencyKey: string.IsNullOrEmpty(key) ? null : key, Reason: reason);
+        return new EventMetadata(context.User.ScoFactsPrincipalName(), correlation, CausationId: null,
+            IdempotencyKey: context.GetIdempotencyKey(), Reason: reason);
     }
 
-    public static string PrincipalName(ClaimsPrincipal user) => user?.Identity?.Name ?? "anonymous";
-
-    /// <summary>A domain refusal as a problem: 422 for bad input, 404 for a missing thing, 409 for a state conflict.</summary>
+    /// <summary>A domain refusal as a problem: 422 for bad input, 404 for a missing thing, 409 for a state conflict; <c>code</c> says which rule.</summary>
     public static IResult Problem(Rejection rejection)
     {
         ArgumentNullException.ThrowIfNull(rejection);
-        var (status, type, title) = rejection.Kind switch
+        var extensions = new Dictionary<string, object?> { ["code"] = rejection.Code };
+        return rejection.Kind switch
         {
-            RejectionKind.NotFound => (StatusCodes.Status404NotFound, "not-found", "Not found"),
-            RejectionKind.Conflict => (StatusCodes.Status409Conflict, "conflict", "Conflicts with the current state"),
-            _ => (StatusCodes.Status422UnprocessableEntity, "validation-failed", "The request is not valid"),
+            RejectionKind.NotFound => Problems.Of(ProblemKinds.NotFound, rejection.Message, extensions),
+            RejectionKind.Conflict => Problems.Of(ProblemKinds.Conflict, rejection.Message, extensions),
+            _ => Problems.Of(ProblemKinds.ValidationFailed, rejection.Message, extensions),
         };
-        return TypedResults.Problem(rejection.Message, statusCode: status, title: title, type: "/problems/" + type,
-            extensions: new Dictionary<string, object?> { ["code"] = rejection.Code });
     }
 
-    public static IResult NotFound(string what) =>
-        TypedResults.Problem(what, statusCode: StatusCodes.Status404NotFound, title: "Not found", type: "/problems/not-found");
-
-    public static IResult BadRequest(string detail, string code) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Malformed request", type: "/problems/malformed-request",
-            extensions: new Dictionary<string, object?> { ["code"] = code });
-
-    /// <summary>Required fields missing or empty: 422 with the field names.</summary>
+    /// <summary>Required fields missing or empty: 422 naming each one.</summary>
     public static IResult? Missing(params (string Name, object? Value)[] fields)
     {
         var missing = fields.Where(f => f.Value is null || (f.Value is string s && string.IsNullOrWhiteSpace(s))).Select(f => f.Name).ToList();
-        return missing.Count == 0 ? null : TypedResults.ValidationProblem(
-            missing.ToDictionary(m => m, m => new[] { $"'{m}' is required." }),
-            detail: $"Missing: {string.Join(", ", missing)}.", title: "The request is not valid", type: "/problems/validation-failed");
+        return missing.Count == 0 ? null
+            : Problems.Validation(missing.ToDictionary(m => m, m => new[] { $"'{m}' is required." }), $"Missing: {string.Join(", ", missing)}.");
     }
 
-    /// <summary>
-    /// The stream version an If-Match header pins (<c>"7"</c> or <c>W/"7"</c>); null when absent.
-    /// False when the header is malformed.
-    /// </summary>
-    public static bool TryIfMatch(HttpContext context, out ExpectedVersion? expected)
+    /// <summary>Runs a write that honours If-Match: a malformed header is 400, a stale one 412.</summary>
+    public static async Task<IResult> WithPreconditionAsync(HttpContext context, Func<ExpectedVersion?, Task<IResult>> write)
     {
         ArgumentNullException.ThrowIfNull(context);
-        expected = null;
-        var header = context.Request.Headers.IfMatch.ToString();
-        if (string.IsNullOrWhiteSpace(header) || header.Trim() == "*") return true;
-        var text = header.Trim();
-        if (text.StartsWith("W/", StringComparison.Ordinal)) text = text[2..];
-        if (text.Length < 3 || text[0] != '"' || text[^1] != '"') return false;
-        if (!long.TryParse(text[1..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var version)) return false;
-        expected = ExpectedVersion.Exact(version);
-        return true;
-    }
-
-    public static IResult MalformedIfMatch() =>
-        BadRequest("If-Match must be a quoted stream version, e.g. \"7\", as the ETag gave it.", "malformed-if-match");
-
-    public static IResult PreconditionFailed(ConcurrencyException e) =>
-        TypedResults.Problem($"The resource is at version {e.ActualVersion}; your If-Match said {e.Expected}. Read it again and retry.",
-            statusCode: StatusCodes.Status412PreconditionFailed, title: "The resource has changed", type: "/problems/concurrency-conflict",
-            extensions: new Dictionary<string, object?> { ["currentVersion"] = e.ActualVersion });
-
-    public static void SetETag(HttpContext context, long version)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        context.Response.Headers.ETag = $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
+        ArgumentNullException.ThrowIfNull(write);
+        if (!context.Request.TryGetExpectedVersion(out var expected, out var problem)) return problem!;
+        try
+        {
+            return await write(expected is { } v ? ExpectedVersion.Exact(v) : null);
+        }
+        catch (ConcurrencyException e)
+        {
+            return Problems.PreconditionFailed(expected, e.ActualVersion);
+        }
     }
 
     /// <summary>Parses <c>validAt</c> (a partial ISO date: 2017, 2017-06, 2017-06-09; a year or month means its first day).</summary>
@@ -96,7 +67,7 @@ public static class WriteSupport
         return true;
     }
 
-    /// <summary>Parses <c>knownAt</c>: an ISO 8601 timestamp with an offset, or a date (its midnight UTC).</summary>
+    /// <summary>Parses <c>knownAt</c>: an ISO 8601 timestamp (UTC when it has no offset), or a date (its midnight UTC).</summary>
     public static bool TryKnownAt(string? text, out DateTimeOffset? knownAt)
     {
         knownAt = null;
@@ -107,24 +78,24 @@ public static class WriteSupport
         return true;
     }
 
-    /// <summary>Validates the two time-axis parameters, or says which is malformed.</summary>
+    /// <summary>Validates the two time-axis parameters; a 400 problem names the malformed one.</summary>
     public static IResult? TryTimeAxes(string? validAtText, string? knownAtText, out DateOnly? validAt, out DateTimeOffset? knownAt)
     {
         knownAt = null;
         if (!TryValidAt(validAtText, out validAt))
-            return BadRequest($"validAt '{validAtText}' is not a date (use 2017, 2017-06 or 2017-06-09).", "malformed-valid-at");
+            return Problems.Malformed($"validAt '{validAtText}' is not a date (use 2017, 2017-06 or 2017-06-09).");
         if (!TryKnownAt(knownAtText, out knownAt))
-            return BadRequest($"knownAt '{knownAtText}' is not an ISO 8601 timestamp (e.g. 2026-01-31T12:00:00Z).", "malformed-known-at");
+            return Problems.Malformed($"knownAt '{knownAtText}' is not an ISO 8601 timestamp (e.g. 2026-01-31T12:00:00Z).");
         return null;
     }
 
-    /// <summary>Page size: 1..100, 20 by default.</summary>
+    /// <summary>Page size 1..100 (20 by default) and the decoded cursor; a 400 problem otherwise.</summary>
     public static IResult? TryPage(int? limit, string? cursor, out int size, out string? after)
     {
         size = limit ?? 20;
         after = null;
-        if (size is < 1 or > 100) return BadRequest("limit must be between 1 and 100.", "malformed-limit");
-        return ReadModels.Cursor.TryDecode(cursor, out after) ? null : BadRequest("The cursor is not one this API issued.", "malformed-cursor");
+        if (size is < 1 or > 100) return Problems.Malformed("limit must be between 1 and 100.");
+        return ReadModels.Cursor.TryDecode(cursor, out after) ? null : Problems.Malformed("The cursor is not one this API issued.");
     }
 
     /// <summary>A new id for a claim or dispute when the client did not choose one: time-ordered, unique.</summary>

@@ -184,7 +184,8 @@ public sealed class FactsProjection : IProjection
                 "UPDATE source_views v SET claim_count = (SELECT count(*) FROM claim_index c WHERE c.source_id = v.source_id), " +
                 "active_claim_count = (SELECT count(*) FROM claim_index c WHERE c.source_id = v.source_id AND c.status IN ('active', 'disputed')) " +
                 "WHERE v.source_id = ANY($1)");
-            AddParameters(counts, claims.Select(c => c.SourceId).Concat(previousSources).Distinct(StringComparer.Ordinal).ToArray());
+            // One array parameter: wrapped, or params would spread it into many.
+            AddParameters(counts, [claims.Select(c => c.SourceId).Concat(previousSources).Distinct(StringComparer.Ordinal).ToArray()]);
             batch.BatchCommands.Add(counts);
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }

@@ -1,7 +1,5 @@
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using SCOFacts.Api.Application;
-using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Sources;
 using SCOFacts.EventStore;

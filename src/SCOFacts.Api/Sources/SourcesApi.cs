@@ -4,7 +4,6 @@ using SCOFacts.Api.Platform;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Domain.Sources;
 using SCOFacts.Domain.Values;
-using SCOFacts.EventStore;
 
 namespace SCOFacts.Api.Sources;
 
@@ -50,15 +49,15 @@ public static class SourcesApi
     {
         if (WriteSupport.TryPage(limit, cursor, out var size, out var after) is { } bad) return bad;
         if (orderBy is not (null or "id" or "reliability"))
-            return WriteSupport.BadRequest("orderBy must be 'id' or 'reliability'.", "malformed-order-by");
+            return Problems.Malformed("orderBy must be 'id' or 'reliability'.");
         var page = await queries.ListSourcesAsync(orderBy == "reliability", after, size, cancellationToken);
         return TypedResults.Ok(new PageResponse<SourceResponse>(page.Items.Select(SourceResponse.From).ToList(), page.NextCursor));
     }
 
     private static async Task<IResult> GetAsync(string sourceId, FactQueries queries, HttpContext context, CancellationToken cancellationToken)
     {
-        if (await queries.GetSourceAsync(sourceId, cancellationToken) is not { } row) return WriteSupport.NotFound($"No source '{sourceId}'.");
-        WriteSupport.SetETag(context, row.Version);
+        if (await queries.GetSourceAsync(sourceId, cancellationToken) is not { } row) return Problems.NotFound($"No source '{sourceId}'.");
+        context.Response.SetETag(row.Version);
         return TypedResults.Ok(SourceResponse.From(row));
     }
 
@@ -73,25 +72,20 @@ public static class SourcesApi
         var result = await desk.RunAsync(command, metadata, cancellationToken: cancellationToken);
         if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
         var row = await queries.GetSourceAsync(request.Id!, cancellationToken);
-        WriteSupport.SetETag(context, result.Version);
+        context.Response.SetETag(result.Version);
         return TypedResults.Created($"/api/sources/{request.Id}", SourceResponse.From(row!));
     }
 
     private static async Task<IResult> RateAsync(string sourceId, RateSourceRequest request, FactsDesk desk, FactQueries queries, HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.Missing(("reliability", request.Reliability), ("reason", request.Reason)) is { } missing) return missing;
-        if (!WriteSupport.TryIfMatch(context, out var ifMatch)) return WriteSupport.MalformedIfMatch();
         var metadata = WriteSupport.MetadataFor(context, request.Reason);
-        try
+        return await WriteSupport.WithPreconditionAsync(context, async ifMatch =>
         {
             var result = await desk.RunAsync(new RateSource(sourceId, request.Reliability!.Value, request.Reason!, metadata.Principal), metadata, ifMatch, cancellationToken);
             if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
-            WriteSupport.SetETag(context, result.Version);
+            context.Response.SetETag(result.Version);
             return TypedResults.Ok(SourceResponse.From((await queries.GetSourceAsync(sourceId, cancellationToken))!));
-        }
-        catch (ConcurrencyException e)
-        {
-            return WriteSupport.PreconditionFailed(e);
-        }
+        });
     }
 }

@@ -20,7 +20,9 @@ public static class Units
         new("year", "duration", 1),
         new("decade", "duration", 10),
         new("km2", "area", 1),
-        new("usd", "money", 1),
+        // Currencies are separate dimensions: converting needs a rate at a date, which is a claim of its own.
+        new("usd", "money:usd", 1),
+        new("cny", "money:cny", 1),
         // Counts of different things never compare: 40 countries say nothing about 40 members.
         new("countries", "count:countries", 1),
         new("states", "count:states", 1),

@@ -1,0 +1,124 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SCOFacts.Api.Claims;
+using SCOFacts.Api.Facts;
+using SCOFacts.Api.Platform;
+using SCOFacts.Api.ReadModels;
+using SCOFacts.Api.Seeding;
+using SCOFacts.Api.Sources;
+using SCOFacts.Domain;
+using SCOFacts.EventStore;
+using SCOFacts.EventStore.Projections;
+
+namespace SCOFacts.Api.Application;
+
+/// <summary>Settings of the seed set loaded on first start.</summary>
+public sealed class SeedOptions
+{
+    public const string Section = "Seeds";
+
+    /// <summary>Load the seed set when the store has not had it loaded to completion.</summary>
+    public bool LoadOnStart { get; set; } = true;
+
+    /// <summary>The seed folder; by default the copy next to the application.</summary>
+    public string Folder { get; set; } = Path.Combine(AppContext.BaseDirectory, "seeds");
+
+    /// <summary>The name a complete load is recorded under.</summary>
+    public string Name { get; set; } = "sco-documents";
+}
+
+/// <summary>Wires the facts application: event store, projections, daemon, desk, readers and endpoints.</summary>
+public static class FactsModule
+{
+    /// <summary>The services both the web host and the command-line verbs use.</summary>
+    public static IServiceCollection AddScoFactsCore(this IServiceCollection services)
+    {
+        services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);
+        services.AddSingleton<FactsProjection>();
+        services.AddSingleton(sp =>
+        {
+            var types = new EventTypeRegistry(DomainEvents.JsonOptions);
+            foreach (var (name, type) in DomainEvents.Types) types.Register(type, name);
+            var options = new EventStoreOptions { Types = types };
+            options.InlineProjections.Add(sp.GetRequiredService<FactsProjection>());
+            return new EventStore.EventStore(sp.GetRequiredService<NpgsqlDataSource>(), options);
+        });
+        services.AddSingleton<FactsDesk>();
+        services.AddSingleton<FactReader>();
+        services.AddSingleton<FactQueries>();
+        services.AddSingleton<SeedLoader>();
+        services.AddSingleton(sp => new ProjectionRebuilder(sp.GetRequiredService<EventStore.EventStore>()));
+        services.AddSingleton<IProjection, DigestProjection>();
+        services.AddSingleton(sp => new ProjectionDaemon(sp.GetRequiredService<EventStore.EventStore>(),
+            sp.GetServices<IProjection>(), new DaemonOptions(), sp.GetRequiredService<ILogger<ProjectionDaemon>>()));
+        return services;
+    }
+
+    public static WebApplicationBuilder AddScoFactsFacts(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddScoFactsCore();
+        // Clients need not put a value's "kind" first, and open interval ends are never NaN or infinite on the wire.
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.AllowOutOfOrderMetadataProperties = true);
+        // Seeds load before the daemon starts, so its first batches see a populated log.
+        builder.Services.AddHostedService<SeedOnStart>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
+        builder.Services.AddReadinessCheck<ProjectionsHealthCheck>("projections");
+        return builder;
+    }
+
+    public static WebApplication MapScoFactsApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapSourcesApi();
+        app.MapFactsApi();
+        app.MapClaimsApi();
+        return app;
+    }
+}
+
+/// <summary>Loads the seed set into a store that has not had it (idempotent: a half-finished load resumes).</summary>
+internal sealed partial class SeedOnStart(SeedLoader loader, IOptions<SeedOptions> options, ILogger<SeedOnStart> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (!settings.LoadOnStart || await loader.IsLoadedAsync(settings.Name, cancellationToken)) return;
+        if (!Directory.Exists(settings.Folder))
+        {
+            LogNoSeeds(logger, settings.Folder);
+            return;
+        }
+        LogLoading(logger, settings.Folder);
+        var summary = await loader.LoadAsync(SeedSet.Load(settings.Folder), settings.Name, message => LogProgress(logger, message), cancellationToken);
+        foreach (var rejected in summary.Rejected) LogRejected(logger, rejected);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loading the seed set from {Folder}")]
+    private static partial void LogLoading(ILogger logger, string folder);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seeds: {Message}")]
+    private static partial void LogProgress(ILogger logger, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Seed rejected: {Rejected}")]
+    private static partial void LogRejected(ILogger logger, string rejected);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No seed folder at {Folder}; starting empty")]
+    private static partial void LogNoSeeds(ILogger logger, string folder);
+}
+
+/// <summary>Readiness includes the asynchronous projections' lag: degraded past a minute behind.</summary>
+internal sealed class ProjectionsHealthCheck(ProjectionDaemon daemon) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var status = await daemon.GetStatusAsync(cancellationToken);
+        var worst = status.Projections.Count == 0 ? 0 : status.Projections.Max(p => p.SecondsBehind);
+        var description = $"{(status.IsLeader ? "leader" : "follower")}; " + string.Join("; ", status.Projections.Select(p =>
+            $"{p.Name}: {p.EventsBehind} events / {p.SecondsBehind:0.#} s behind, feed held back {p.FeedHeldBackSeconds:0.#} s"));
+        return worst > 60 ? HealthCheckResult.Degraded(description) : HealthCheckResult.Healthy(description);
+    }
+}

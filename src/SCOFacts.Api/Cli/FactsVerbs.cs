@@ -1,0 +1,160 @@
+using System.Text.Json;
+using SCOFacts.Api.Application;
+using SCOFacts.Api.ReadModels;
+using SCOFacts.Api.Seeding;
+using SCOFacts.EventStore;
+using SCOFacts.EventStore.Projections;
+
+namespace SCOFacts.Api.Cli;
+
+/// <summary>The verbs of the facts application: seeds, import, projections, audit.</summary>
+public static class FactsVerbs
+{
+    /// <summary>Registers the verbs once per process (the test host runs Program more than once).</summary>
+    public static void Register()
+    {
+        ICliVerb[] verbs = [new SeedsVerb(), new ImportVerb(), new ProjectionsVerb(), new AuditVerb()];
+        foreach (var verb in verbs)
+        {
+            if (!CliVerbs.Registered.Any(v => v.Name == verb.Name)) CliVerbs.Register(verb);
+        }
+    }
+}
+
+/// <summary>A verb that needs the facts services (event store, desk, readers) in its host.</summary>
+internal abstract class FactsVerb : ICliVerb
+{
+    public abstract string Name { get; }
+
+    public abstract string Usage { get; }
+
+    public void ConfigureServices(IHostApplicationBuilder builder) => builder.Services.AddScoFactsCore();
+
+    public abstract Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken);
+}
+
+/// <summary><c>seeds verify --documents DIR [--seeds DIR]</c> and <c>seeds load [--seeds DIR]</c>.</summary>
+internal sealed class SeedsVerb : FactsVerb
+{
+    public override string Name => "seeds";
+
+    public override string Usage => """
+          seeds verify --documents DIR [--seeds DIR]   check every quote occurs verbatim in its document and every document's SHA-256
+          seeds load [--seeds DIR]                     load the seed set now (idempotent)
+        """;
+
+    public override async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var folder = CliArguments.Option(arguments, "--seeds")
+            ?? context.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SeedOptions>>().Value.Folder;
+        var seeds = SeedSet.Load(folder);
+        switch (arguments.Count > 0 ? arguments[0] : null)
+        {
+            case "verify":
+            {
+                var documents = CliArguments.RequiredOption(arguments, "--documents");
+                var problems = SeedVerifier.Verify(seeds, documents);
+                foreach (var problem in problems) await context.Error.WriteLineAsync(problem);
+                await context.Out.WriteLineAsync(
+                    $"{seeds.Sources.Count} sources, {seeds.Facts.Count} facts, {seeds.Claims.Count} claims, {seeds.Actions.Count} actions checked against {documents}: " +
+                    (problems.Count == 0 ? "all quotes verbatim, all digests match." : $"{problems.Count} problems."));
+                return problems.Count == 0 ? CliVerbs.Success : CliVerbs.Failure;
+            }
+            case "load":
+            {
+                var loader = context.Services.GetRequiredService<SeedLoader>();
+                var summary = await loader.LoadAsync(seeds, "sco-documents", m => context.Out.WriteLine(m), cancellationToken);
+                foreach (var rejected in summary.Rejected) await context.Error.WriteLineAsync($"rejected: {rejected}");
+                await context.Out.WriteLineAsync(summary.ToString());
+                return summary.Rejected.Count == 0 ? CliVerbs.Success : CliVerbs.Failure;
+            }
+            default:
+                throw new CliUsageException("Say 'seeds verify' or 'seeds load'.");
+        }
+    }
+}
+
+/// <summary><c>import FILE</c>: claims as a JSON array or JSON Lines, through the same command path as HTTP.</summary>
+internal sealed class ImportVerb : FactsVerb
+{
+    public override string Name => "import";
+
+    public override string Usage => "  import FILE                                  record the claims in FILE (JSON array or JSON Lines, the seeds' claim format)";
+
+    public override async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var file = arguments.Count > 0 && !arguments[0].StartsWith("--", StringComparison.Ordinal) ? arguments[0]
+            : throw new CliUsageException("Name the file to import.");
+        if (!File.Exists(file))
+        {
+            await context.Error.WriteLineAsync($"No file {file}.");
+            return CliVerbs.Failure;
+        }
+        var loader = context.Services.GetRequiredService<SeedLoader>();
+        var summary = await loader.RecordClaimsAsync(SeedSet.ReadClaimsFile(file), "import", m => context.Out.WriteLine(m), cancellationToken);
+        foreach (var rejected in summary.Rejected) await context.Out.WriteLineAsync($"rejected: {rejected}");
+        await context.Out.WriteLineAsync(summary.ToString());
+        return summary.Rejected.Count == 0 ? CliVerbs.Success : CliVerbs.Failure;
+    }
+}
+
+/// <summary><c>projections rebuild [NAME] [--verify]</c>.</summary>
+internal sealed class ProjectionsVerb : FactsVerb
+{
+    public override string Name => "projections";
+
+    public override string Usage => """
+          projections rebuild [NAME] [--verify]       rebuild a projection (all by default) from the log; --verify compares and changes nothing
+        """;
+
+    public override async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        if (arguments.Count == 0 || arguments[0] != "rebuild") throw new CliUsageException("Say 'projections rebuild'.");
+        var verify = arguments.Contains("--verify");
+        var name = arguments.Skip(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
+        var rebuildable = new List<IProjection> { context.Services.GetRequiredService<FactsProjection>() };
+        rebuildable.AddRange(context.Services.GetServices<IProjection>().Where(p => p.Tables.Count > 0));
+        var chosen = name is null ? rebuildable : rebuildable.Where(p => p.Name == name).ToList();
+        if (chosen.Count == 0) throw new CliUsageException($"No rebuildable projection '{name}'. Known: {string.Join(", ", rebuildable.Select(p => p.Name))}.");
+
+        var rebuilder = context.Services.GetRequiredService<ProjectionRebuilder>();
+        var differences = 0L;
+        foreach (var projection in chosen)
+        {
+            var report = await rebuilder.RebuildAsync(projection, replace: !verify, cancellationToken);
+            differences += report.DifferenceCount;
+            await context.Out.WriteLineAsync(
+                $"{projection.Name}: {report.EventsReplayed} events replayed, {report.DifferenceCount} rows differ{(report.Replaced ? ", live rows replaced" : "")}.");
+            foreach (var d in report.Differences) await context.Out.WriteLineAsync($"  {d.Table} {d.Side}: {d.Row}");
+        }
+        return verify && differences > 0 ? CliVerbs.Failure : CliVerbs.Success;
+    }
+}
+
+/// <summary><c>audit verify [--from DIGEST.json]</c>: hash chains and the global digest; non-zero exit on a break.</summary>
+internal sealed class AuditVerb : FactsVerb
+{
+    public override string Name => "audit";
+
+    public override string Usage => """
+          audit verify [--from FILE]                  verify every hash chain, and that the log extends the digest in FILE (as GET /api/audit/digest gave it)
+        """;
+
+    public override async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        if (arguments.Count == 0 || arguments[0] != "verify") throw new CliUsageException("Say 'audit verify'.");
+        LogDigest? from = null;
+        if (CliArguments.Option(arguments, "--from") is { } file)
+        {
+            from = JsonSerializer.Deserialize<LogDigest>(await File.ReadAllTextAsync(file, cancellationToken), JsonSerializerOptions.Web)
+                ?? throw new CliUsageException($"{file} holds no digest.");
+        }
+        var result = await context.Services.GetRequiredService<EventStore.EventStore>().VerifyAsync(from, cancellationToken);
+        await context.Out.WriteLineAsync($"{result.EventsChecked} events in {result.StreamsChecked} streams checked.");
+        foreach (var b in result.Breaks)
+            await context.Out.WriteLineAsync($"BROKEN: stream {b.StreamId ?? "(log)"} version {b.StreamVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} position {b.GlobalPosition?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}: {b.Reason}");
+        if (from is not null) await context.Out.WriteLineAsync(result.ExtendsDigest == true ? "The log extends the given digest." : "The log does NOT extend the given digest.");
+        await context.Out.WriteLineAsync($"Current digest: {result.Current.EventCount} events, {result.Current.Hash} at {result.Current.Position}.");
+        return result.IsValid ? CliVerbs.Success : CliVerbs.Failure;
+    }
+}
