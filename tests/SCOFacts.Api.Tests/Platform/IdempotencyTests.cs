@@ -105,6 +105,20 @@ public sealed class IdempotencyTests(PlatformFactory factory) : IClassFixture<Pl
     }
 
     [Fact]
+    public async Task Event_metadata_carries_the_principal_the_correlation_id_and_the_key()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/test/metadata") { Headers = { { "Idempotency-Key", "meta-1" }, { "X-Correlation-Id", "corr-42" } } };
+        using var response = await factory.Editor.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var metadata = await response.Content.ReadFromJsonAsync<SCOFacts.EventStore.EventMetadata>();
+        Assert.Equal("editor:test-editor", metadata!.Principal);
+        Assert.Equal("corr-42", metadata.CorrelationId);
+        Assert.Equal("meta-1", metadata.IdempotencyKey);
+        Assert.Equal("testing", metadata.Reason);
+    }
+
+    [Fact]
     public async Task A_malformed_key_is_400_problem()
     {
         using var request = Post("/test/writes", "has space", "bad key");

@@ -99,6 +99,9 @@ public class PlatformFactory : ApiFactory
         group.MapPost("/stale-appends", IResult () => throw new ConcurrencyException("fact-x", ExpectedVersion.Exact(3), 5))
             .RequireAuthorization(Policies.Checker);
 
+        group.MapPost("/metadata", (HttpContext context) => TypedResults.Ok(context.CreateEventMetadata("testing")))
+            .RequireAuthorization(Policies.Checker);
+
         group.MapGet("/items/{id:long}", (long id, int? limit) => TypedResults.Ok(new { id, limit }));
     }
 
