@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SCOFacts.EventStore;
@@ -35,7 +36,7 @@ public static class Preconditions
     /// the version for one strong tag holding a non-negative integer; false with a 400 <c>malformed-request</c>
     /// problem for anything else (a weak tag, several tags, a tag that is not a version).
     /// </summary>
-    public static bool TryGetExpectedVersion(this HttpRequest request, out long? expectedVersion, out ProblemHttpResult? problem)
+    public static bool TryGetExpectedVersion(this HttpRequest request, out long? expectedVersion, [NotNullWhen(false)] out ProblemHttpResult? problem)
     {
         ArgumentNullException.ThrowIfNull(request);
         expectedVersion = null;

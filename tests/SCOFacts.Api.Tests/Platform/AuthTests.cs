@@ -95,3 +95,27 @@ public sealed class AuthTests(PlatformFactory factory) : IClassFixture<PlatformF
         Assert.Equal(0L, await plain.ExecuteScalarAsync());
     }
 }
+
+/// <summary>The platform as a fresh installation starts: bootstrap key on.</summary>
+public sealed class FreshInstallFactory : PlatformFactory
+{
+    protected override void ConfigureSettings(IDictionary<string, string?> settings)
+    {
+        base.ConfigureSettings(settings);
+        settings["Bootstrap:CreateEditorKey"] = "true";
+    }
+}
+
+public sealed class BootstrapKeyTests(FreshInstallFactory factory) : IClassFixture<FreshInstallFactory>
+{
+    [Fact]
+    public async Task A_fresh_database_gets_one_editor_key_named_admin()
+    {
+        var keys = await factory.Services.GetRequiredService<ApiKeyStore>().ListAsync();
+
+        var admin = Assert.Single(keys, k => k.Name == "admin");
+        Assert.Equal(Roles.Editor, admin.Role);
+        Assert.Null(admin.RevokedAt);
+        Assert.Equal(admin.Id, keys.Min(k => k.Id));
+    }
+}

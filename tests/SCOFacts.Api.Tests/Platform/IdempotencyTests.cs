@@ -105,6 +105,20 @@ public sealed class IdempotencyTests(PlatformFactory factory) : IClassFixture<Pl
     }
 
     [Fact]
+    public async Task Event_metadata_carries_the_principal_the_correlation_id_and_the_key()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/test/metadata") { Headers = { { "Idempotency-Key", "meta-1" }, { "X-Correlation-Id", "corr-42" } } };
+        using var response = await factory.Editor.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var metadata = await response.Content.ReadFromJsonAsync<SCOFacts.EventStore.EventMetadata>();
+        Assert.Equal("editor:test-editor", metadata!.Principal);
+        Assert.Equal("corr-42", metadata.CorrelationId);
+        Assert.Equal("meta-1", metadata.IdempotencyKey);
+        Assert.Equal("testing", metadata.Reason);
+    }
+
+    [Fact]
     public async Task A_malformed_key_is_400_problem()
     {
         using var request = Post("/test/writes", "has space", "bad key");
@@ -118,5 +132,41 @@ public sealed class IdempotencyTests(PlatformFactory factory) : IClassFixture<Pl
         await using var command = factory.DataSource.CreateCommand("select count(*) from test_side_effects where idempotency_key = $1");
         command.Parameters.Add(new() { Value = key });
         return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
+
+/// <summary>The platform with a retry that waits only briefly for the first request.</summary>
+public sealed class ImpatientFactory : PlatformFactory
+{
+    protected override void ConfigureSettings(IDictionary<string, string?> settings)
+    {
+        base.ConfigureSettings(settings);
+        settings["Idempotency:WaitTimeout"] = "00:00:00.200";
+    }
+}
+
+public sealed class IdempotencyInProgressTests(ImpatientFactory factory) : IClassFixture<ImpatientFactory>
+{
+    private static HttpRequestMessage Post(string key) =>
+        new(HttpMethod.Post, "/test/slow-writes") { Content = JsonContent.Create(new TestWrite("held")), Headers = { { "Idempotency-Key", key } } };
+
+    [Fact]
+    public async Task A_retry_that_outwaits_its_timeout_gets_409_and_a_later_retry_the_result()
+    {
+        var key = Guid.NewGuid().ToString();
+        var first = factory.Checker.SendAsync(Post(key));
+        await factory.Gate.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The first request is held inside its handler for as long as this takes.
+        using var impatient = await factory.Checker.SendAsync(Post(key));
+        await ProblemAssert.IsProblemAsync(impatient, HttpStatusCode.Conflict, "idempotency-in-progress");
+
+        factory.Gate.Release.SetResult();
+        using var original = await first;
+        using var later = await factory.Checker.SendAsync(Post(key));
+        Assert.Equal(HttpStatusCode.Created, original.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, later.StatusCode);
+        Assert.Equal(await original.Content.ReadAsStringAsync(), await later.Content.ReadAsStringAsync());
+        Assert.Equal(1, await factory.CountSideEffectsAsync());
     }
 }

@@ -52,6 +52,10 @@ public sealed class OpenApiTests(PlatformFactory factory) : IClassFixture<Platfo
         var ready = document.GetProperty("paths").GetProperty("/health/ready").GetProperty("get").GetProperty("responses");
         Assert.Equal("database", ready.GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("example").GetProperty("checks")[0].GetProperty("name").GetString());
 
+        var write = document.GetProperty("paths").GetProperty("/test/writes").GetProperty("post");
+        Assert.Equal("an example note", write.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("example").GetProperty("note").GetString());
+        Assert.Equal("checker:alice", write.GetProperty("responses").GetProperty("201").GetProperty("content").GetProperty("application/json").GetProperty("example").GetProperty("principal").GetString());
+
         var problemSchema = document.GetProperty("components").GetProperty("schemas").GetProperty("ProblemDetails");
         Assert.True(problemSchema.TryGetProperty("example", out _) || problemSchema.TryGetProperty("examples", out _));
     }

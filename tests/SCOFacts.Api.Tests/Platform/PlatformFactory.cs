@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using SCOFacts.Api.Platform;
+using SCOFacts.EventStore;
 using SCOFacts.Testing;
 
 namespace SCOFacts.Api.Tests.Platform;
@@ -67,7 +68,8 @@ public class PlatformFactory : ApiFactory
         var group = routes.MapGroup("/test");
 
         group.MapPost("/writes", (TestWrite write, HttpContext context, NpgsqlDataSource dataSource) => WriteAsync(write, context, dataSource))
-            .RequireAuthorization(Policies.Checker);
+            .RequireAuthorization(Policies.Checker)
+            .WithExamples(request: new TestWrite("an example note"), response: new TestWritten(1, "checker:alice", "retry-1", "an example note"), responseStatus: StatusCodes.Status201Created);
 
         group.MapPost("/editor-writes", (TestWrite write, HttpContext context, NpgsqlDataSource dataSource) => WriteAsync(write, context, dataSource))
             .RequireAuthorization(Policies.Editor);
@@ -83,7 +85,7 @@ public class PlatformFactory : ApiFactory
         group.MapPost("/versioned", Results<Ok<string>, ProblemHttpResult> (HttpRequest request, HttpResponse response) =>
             {
                 if (!request.TryGetExpectedVersion(out var expected, out var malformed))
-                    return malformed!;
+                    return malformed;
                 if (Preconditions.CheckVersion(expected, CurrentVersion) is { } stale)
                     return stale;
                 response.SetETag(CurrentVersion + 1);
@@ -92,6 +94,12 @@ public class PlatformFactory : ApiFactory
             .RequireAuthorization(Policies.Checker);
 
         group.MapPost("/failures", IResult () => throw new InvalidOperationException("secret internals: password=hunter2"))
+            .RequireAuthorization(Policies.Checker);
+
+        group.MapPost("/stale-appends", IResult () => throw new ConcurrencyException("fact-x", ExpectedVersion.Exact(3), 5))
+            .RequireAuthorization(Policies.Checker);
+
+        group.MapPost("/metadata", (HttpContext context) => TypedResults.Ok(context.CreateEventMetadata("testing")))
             .RequireAuthorization(Policies.Checker);
 
         group.MapGet("/items/{id:long}", (long id, int? limit) => TypedResults.Ok(new { id, limit }));

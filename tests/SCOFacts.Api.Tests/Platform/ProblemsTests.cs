@@ -87,6 +87,15 @@ public sealed class ProblemsTests(PlatformFactory factory) : IClassFixture<Platf
     }
 
     [Fact]
+    public async Task A_lost_append_race_is_412_problem()
+    {
+        using var response = await factory.Checker.PostAsync("/test/stale-appends", content: null);
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.PreconditionFailed, "concurrency-conflict");
+        Assert.Equal(5, problem.GetProperty("currentVersion").GetInt64());
+    }
+
+    [Fact]
     public async Task Every_problem_code_is_described()
     {
         var list = await factory.Anonymous.GetFromJsonAsync<List<ProblemTypeBody>>("/problems");
