@@ -135,7 +135,7 @@ public static class ClaimsApi
     private static async Task<IResult> RunAsync(HttpContext context, FactsDesk desk, FactReader reader, string factId, string claimId, bool created,
         Func<string, IFactCommand> command, string? reason, CancellationToken cancellationToken, string? location = null)
     {
-        var metadata = WriteSupport.MetadataFor(context, reason);
+        var metadata = context.CreateEventMetadata(reason);
         return await WriteSupport.WithPreconditionAsync(context, async ifMatch =>
         {
             var result = await desk.RunAsync(command(metadata.Principal), metadata, ifMatch, cancellationToken);

@@ -120,7 +120,7 @@ public static class FactsApi
     {
         if (WriteSupport.Missing(("id", request.Id), ("subject", request.Subject), ("property", request.Property),
             ("valueType", request.ValueType), ("description", request.Description)) is { } missing) return missing;
-        var metadata = WriteSupport.MetadataFor(context);
+        var metadata = context.CreateEventMetadata();
         var command = new DefineFact(request.Id!, request.Subject!, request.Property!, request.Qualifiers, request.ValueType!, request.Unit,
             request.AllowedStatuses, request.Description!, metadata.Principal);
         var result = await desk.RunAsync(command, metadata, cancellationToken: cancellationToken);

@@ -9,17 +9,6 @@ namespace SCOFacts.Api.Http;
 /// <summary>What the resource endpoints do the same way: metadata, preconditions, refusals, paging and time-axis parameters.</summary>
 public static class WriteSupport
 {
-    public const string CorrelationHeader = "X-Correlation-Id";
-
-    /// <summary>Who asked, for which request: recorded with every event the request causes.</summary>
-    public static EventMetadata MetadataFor(HttpContext context, string? reason = null)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var correlation = context.Request.Headers[CorrelationHeader].FirstOrDefault() is { Length: > 0 and <= 100 } c ? c : context.TraceIdentifier;
-        return new EventMetadata(context.User.ScoFactsPrincipalName(), correlation, CausationId: null,
-            IdempotencyKey: context.GetIdempotencyKey(), Reason: reason);
-    }
-
     /// <summary>A domain refusal as a problem: 422 for bad input, 404 for a missing thing, 409 for a state conflict; <c>code</c> says which rule.</summary>
     public static IResult Problem(Rejection rejection)
     {

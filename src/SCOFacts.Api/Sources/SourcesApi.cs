@@ -65,7 +65,7 @@ public static class SourcesApi
     {
         if (WriteSupport.Missing(("id", request.Id), ("title", request.Title), ("publisher", request.Publisher),
             ("kind", request.Kind), ("language", request.Language)) is { } missing) return missing;
-        var metadata = WriteSupport.MetadataFor(context);
+        var metadata = context.CreateEventMetadata();
         var command = new RegisterSource(request.Id!, request.Title!, request.Publisher!, request.Author, request.Url, request.PublishedOn,
             request.Kind!, request.Language!, request.Document, request.Sha256, request.Note, metadata.Principal);
         // A second registration of the same id is refused by the decider (409), even in a race.
@@ -79,7 +79,7 @@ public static class SourcesApi
     private static async Task<IResult> RateAsync(string sourceId, RateSourceRequest request, FactsDesk desk, FactQueries queries, HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.Missing(("reliability", request.Reliability), ("reason", request.Reason)) is { } missing) return missing;
-        var metadata = WriteSupport.MetadataFor(context, request.Reason);
+        var metadata = context.CreateEventMetadata(request.Reason);
         return await WriteSupport.WithPreconditionAsync(context, async ifMatch =>
         {
             var result = await desk.RunAsync(new RateSource(sourceId, request.Reliability!.Value, request.Reason!, metadata.Principal), metadata, ifMatch, cancellationToken);
