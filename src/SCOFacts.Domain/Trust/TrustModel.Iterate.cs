@@ -1,0 +1,118 @@
+namespace SCOFacts.Domain.Trust;
+
+internal sealed partial class TrustModel
+{
+    /// <summary>Accuracies are kept off 0 and 1 so that no single source's vote becomes infinite.</summary>
+    private const double MinAccuracy = 0.01;
+    private const double MaxAccuracy = 0.99;
+
+    /// <summary>
+    /// Alternates the two halves of the estimate until reliabilities stop moving:
+    /// claims are scored from their sources' reliabilities, then reliabilities from their claims' scores.
+    /// </summary>
+    public (int Iterations, bool Converged) Iterate(double[] reliability, int maxIterations)
+    {
+        for (var iteration = 1; iteration <= maxIterations; iteration++)
+        {
+            ScoreClaims(reliability);
+            if (UpdateReliabilities(reliability) <= _options.Tolerance)
+            {
+                return (iteration, true);
+            }
+        }
+
+        ScoreClaims(reliability);
+        return (maxIterations, false);
+    }
+
+    /// <summary>
+    /// A source of accuracy a votes ln(N·a/(1−a)) for every candidate its claim covers (the
+    /// accuracy-vote weight: the log-odds that a value it states is right rather than one of N
+    /// plausible false values), shared among the claims its voice makes on the object. Within an
+    /// object the candidates' probabilities are the softmax of their summed votes, and a claim's
+    /// probability of being right is the credit-weighted probability of the candidates it covers.
+    /// </summary>
+    private void ScoreClaims(double[] reliability)
+    {
+        var n = _claims.Length;
+        var falseValues = _options.FalseValueCount;
+        for (var c = 0; c < n; c++)
+        {
+            _claimProbability[c] = 0;
+            if (!_claimActive[c])
+            {
+                _claimWeight[c] = 0;
+                continue;
+            }
+
+            var a = Math.Clamp(reliability[_claimSource[c]], MinAccuracy, MaxAccuracy);
+            _claimWeight[c] = Math.Max(0, Math.Log(falseValues * a / (1 - a))) / _claimVoiceShare[c];
+        }
+
+        for (var o = 0; o < _objectIds.Length; o++)
+        {
+            var first = _candidateStart[o];
+            var last = _candidateStart[o + 1];
+            if (first == last) continue;
+
+            var best = double.NegativeInfinity;
+            for (var k = first; k < last; k++)
+            {
+                var score = 0.0;
+                for (var e = _entryStart[k]; e < _entryStart[k + 1]; e++)
+                {
+                    score += _claimWeight[_entryClaim[e]] * _entryCredit[e];
+                }
+
+                _candidateScore[k] = score;
+                best = Math.Max(best, score);
+            }
+
+            var total = 0.0;
+            for (var k = first; k < last; k++)
+            {
+                _candidateProbability[k] = Math.Exp(_candidateScore[k] - best);
+                total += _candidateProbability[k];
+            }
+
+            for (var k = first; k < last; k++)
+            {
+                var p = _candidateProbability[k] /= total;
+                for (var e = _entryStart[k]; e < _entryStart[k + 1]; e++)
+                {
+                    _claimProbability[_entryClaim[e]] += p * _entryCredit[e];
+                }
+            }
+        }
+
+        for (var c = 0; c < n; c++)
+        {
+            _claimProbability[c] = Math.Min(1, _claimProbability[c]);
+        }
+    }
+
+    /// <summary>
+    /// A source's reliability is the posterior mean of its accuracy: its prior (the editor's
+    /// rating, strong; or the default, weak) counted as that many claims, plus the probabilities
+    /// of its claims, with each claim lost to an upheld dispute counted as wrong.
+    /// </summary>
+    private double UpdateReliabilities(double[] reliability)
+    {
+        Array.Clear(_sourceSum);
+        for (var c = 0; c < _claims.Length; c++)
+        {
+            _sourceSum[_claimSource[c]] += _claimProbability[c];
+        }
+
+        var moved = 0.0;
+        for (var s = 0; s < _sourceIds.Length; s++)
+        {
+            var weight = _priorStrength[s] + _evidence[s];
+            var next = weight > 0 ? ((_priorStrength[s] * _priorMean[s]) + _sourceSum[s]) / weight : _priorMean[s];
+            moved = Math.Max(moved, Math.Abs(next - reliability[s]));
+            reliability[s] = next;
+        }
+
+        return moved;
+    }
+}
