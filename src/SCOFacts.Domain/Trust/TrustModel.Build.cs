@@ -170,7 +170,7 @@ internal sealed partial class TrustModel
         {
             var c = _objectClaims[i];
             _claimValue[c] = _claimActive[c]
-                ? first + values.BinarySearch(first, count, _claims[c].Value, Comparer<TrustValue>.Default)
+                ? values.BinarySearch(first, count, _claims[c].Value, Comparer<TrustValue>.Default)
                 : -1;
         }
     }
