@@ -28,7 +28,9 @@ public sealed record SourceTrust(string SourceId, double Reliability, int Suppor
 /// <param name="ObjectId">What the claim is about.</param>
 /// <param name="SourceId">Who made it.</param>
 /// <param name="Probability">Estimated probability, 0..1, that the claim is right (0 for a claim lost to an upheld dispute).</param>
-public sealed record ClaimTrust(string ClaimId, string ObjectId, string SourceId, double Probability);
+/// <param name="Corroboration">The same judged only by the other voices on the object (the evidence used for its
+/// source's reliability); null when no other voice spoke, or the claim was lost to an upheld dispute.</param>
+public sealed record ClaimTrust(string ClaimId, string ObjectId, string SourceId, double Probability, double? Corroboration);
 
 /// <param name="ObjectId">What was claimed about.</param>
 /// <param name="Value">The winning value: the narrowest claimed value that contains the best-supported point (or the best key).</param>

@@ -11,8 +11,8 @@ public static class TrustEstimator
     /// <param name="claims">Every claim to learn from; upheld-dispute claims count against their source and do not vote.</param>
     /// <param name="priors">Editors' ratings; at most one per source.</param>
     /// <param name="options">Null for <see cref="TrustOptions.Default"/>.</param>
-    /// <param name="previous">A previous estimate to warm-start from: its reliabilities are the starting point
-    /// (priors stay the editors' ratings), so re-estimating after a few new claims converges in few rounds.</param>
+    /// <param name="previous">A previous estimate to warm-start from: its reliabilities and copy groups are the
+    /// starting point (priors stay the editors' ratings), so re-estimating after a few new claims converges in few rounds.</param>
     public static TrustEstimate Estimate(
         IEnumerable<TrustClaim> claims,
         IEnumerable<SourcePrior>? priors = null,
@@ -25,6 +25,7 @@ public static class TrustEstimator
 
         var model = TrustModel.Build(claims, priors ?? [], options);
         var reliability = model.InitialReliabilities(previous);
+        if (options.DetectCopying) model.ApplyCopyGroups(previous);
 
         var (iterations, converged) = model.Iterate(reliability, options.MaxIterations);
 

@@ -69,6 +69,8 @@ internal sealed partial class TrustModel
         _claimActive = new bool[n];
         _claimValue = new int[n];
         _claimVoiceShare = new int[n];
+        _claimInformative = new bool[n];
+        _voiceOrder = new int[n];
 
         var sourceCount = sourceIds.Length;
         _priorMean = new double[sourceCount];
@@ -95,7 +97,6 @@ internal sealed partial class TrustModel
             _claimActive[c] = !claim.UpheldDisputeAgainst;
             _objectStart[_claimObject[c] + 1]++;
             _support[_claimSource[c]]++;
-            _evidence[_claimSource[c]] += claim.UpheldDisputeAgainst ? options.UpheldDisputeWeight : 1;
         }
 
         for (var o = 0; o < objectCount; o++)
@@ -134,12 +135,32 @@ internal sealed partial class TrustModel
         _entryClaim = [.. entryClaims];
         _entryCredit = [.. entryCredits];
 
+        // Transpose the candidate credits so each claim finds its own.
+        _claimEntryStart = new int[n + 1];
+        foreach (var c in _entryClaim) _claimEntryStart[c + 1]++;
+        for (var c = 0; c < n; c++) _claimEntryStart[c + 1] += _claimEntryStart[c];
+        _claimEntryCandidate = new int[_entryClaim.Length];
+        _claimEntryCredit = new double[_entryClaim.Length];
+        var next = (int[])_claimEntryStart.Clone();
+        for (var k = 0; k < _candidatePoint.Length; k++)
+        {
+            for (var e = _entryStart[k]; e < _entryStart[k + 1]; e++)
+            {
+                var slot = next[_entryClaim[e]]++;
+                _claimEntryCandidate[slot] = k;
+                _claimEntryCredit[slot] = _entryCredit[e];
+            }
+        }
+
         _claimWeight = new double[n];
         _claimProbability = new double[n];
+        _claimEvidence = new double[n];
+        _claimBacking = new double[n];
+        _candidateDelta = new double[_candidatePoint.Length];
         _candidateScore = new double[_candidatePoint.Length];
         _candidateProbability = new double[_candidatePoint.Length];
         _sourceSum = new double[sourceCount];
-        ComputeVoiceShares();
+        ComputeVoices();
     }
 
     /// <summary>Distinct exact values of the object's active claims, sorted, and each claim's index among them.</summary>
@@ -282,8 +303,12 @@ internal sealed partial class TrustModel
         return credit >= MinCredit ? credit : 0;
     }
 
-    /// <summary>How many active claims each claim shares its voice's weight with on its object.</summary>
-    private void ComputeVoiceShares()
+    /// <summary>
+    /// Derives everything that depends on who counts as one voice: how a voice's weight is
+    /// shared on each object, the claims grouped by voice, which claims are informative about
+    /// their source (another voice spoke on the object) and so how much evidence each source has.
+    /// </summary>
+    private void ComputeVoices()
     {
         var counts = new Dictionary<int, int>();
         for (var o = 0; o < _objectIds.Length; o++)
@@ -299,7 +324,21 @@ internal sealed partial class TrustModel
             {
                 var c = _objectClaims[i];
                 _claimVoiceShare[c] = _claimActive[c] ? counts[_claimVoice[c]] : 0;
+                _claimInformative[c] = _claimActive[c] && counts.Count > 1;
+                _voiceOrder[i] = c;
             }
+
+            Array.Sort(_voiceOrder, _objectStart[o], _objectStart[o + 1] - _objectStart[o],
+                Comparer<int>.Create((a, b) =>
+                    _claimActive[a] != _claimActive[b] ? (_claimActive[a] ? -1 : 1)
+                    : _claimVoice[a] != _claimVoice[b] ? _claimVoice[a].CompareTo(_claimVoice[b])
+                    : a.CompareTo(b)));
+        }
+
+        Array.Clear(_evidence);
+        for (var c = 0; c < _claims.Length; c++)
+        {
+            _evidence[_claimSource[c]] += !_claimActive[c] ? _options.UpheldDisputeWeight : _claimInformative[c] ? 1 : 0;
         }
     }
 

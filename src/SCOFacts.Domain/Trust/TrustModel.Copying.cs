@@ -159,15 +159,20 @@ internal sealed partial class TrustModel
             }
 
             _confirmedGroup[g] = true;
-            confirmedAny = true;
-            var voice = _voiceCount++;
             var name = _sourceIds[suspects[g]];
+            var fresh = false;
             for (var s = 0; s < _sourceIds.Length; s++)
             {
-                if (_suspectGroupOf[s] != g) continue;
+                if (_suspectGroupOf[s] != g || _copyGroup[s] == name) continue;
                 _copyGroup[s] = name;
                 reliability[s] = _priorMean[s];
+                fresh = true;
             }
+
+            // Already one voice since a warm start from an estimate that found the same group.
+            if (!fresh) continue;
+            confirmedAny = true;
+            var voice = _voiceCount++;
 
             for (var c = 0; c < _claims.Length; c++)
             {
@@ -175,7 +180,7 @@ internal sealed partial class TrustModel
             }
         }
 
-        if (confirmedAny) ComputeVoiceShares();
+        if (confirmedAny) ComputeVoices();
         return confirmedAny;
     }
 
@@ -218,6 +223,28 @@ internal sealed partial class TrustModel
         }
 
         return (agree, total);
+    }
+
+    /// <summary>Starts from the copy groups a previous estimate found, so a warm start begins where it ended.</summary>
+    public void ApplyCopyGroups(TrustEstimate? previous)
+    {
+        if (previous is null) return;
+        var voiceOfGroup = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var s = 0; s < _sourceIds.Length; s++)
+        {
+            var group = previous.Source(_sourceIds[s])?.CopyGroup;
+            if (group is null) continue;
+            _copyGroup[s] = group;
+            if (!voiceOfGroup.ContainsKey(group)) voiceOfGroup[group] = _voiceCount++;
+        }
+
+        if (voiceOfGroup.Count == 0) return;
+        for (var c = 0; c < _claims.Length; c++)
+        {
+            if (_copyGroup[_claimSource[c]] is { } group) _claimVoice[c] = voiceOfGroup[group];
+        }
+
+        ComputeVoices();
     }
 
     private static int Find(int[] parent, int s)

@@ -83,6 +83,8 @@ internal sealed partial class TrustModel
                     _claimProbability[_entryClaim[e]] += p * _entryCredit[e];
                 }
             }
+
+            ScoreWithoutEachVoice(o);
         }
 
         for (var c = 0; c < n; c++)
@@ -92,16 +94,75 @@ internal sealed partial class TrustModel
     }
 
     /// <summary>
+    /// What the other voices on the object say about each claim: the same softmax with the
+    /// claim's own voice left out. This, not the claim's own probability, is the evidence about
+    /// its source, so a source never vouches for itself, nor a publisher or copy group for its members.
+    /// </summary>
+    private void ScoreWithoutEachVoice(int o)
+    {
+        var first = _candidateStart[o];
+        var last = _candidateStart[o + 1];
+        var i = _objectStart[o];
+        var end = _objectStart[o + 1];
+        while (i < end && _claimActive[_voiceOrder[i]])
+        {
+            var voice = _claimVoice[_voiceOrder[i]];
+            var groupEnd = i;
+            while (groupEnd < end && _claimActive[_voiceOrder[groupEnd]] && _claimVoice[_voiceOrder[groupEnd]] == voice) groupEnd++;
+            if (!_claimInformative[_voiceOrder[i]])
+            {
+                for (var j = i; j < groupEnd; j++) _claimEvidence[_voiceOrder[j]] = _claimBacking[_voiceOrder[j]] = 0;
+                i = groupEnd;
+                continue;
+            }
+
+            for (var j = i; j < groupEnd; j++)
+            {
+                var c = _voiceOrder[j];
+                for (var e = _claimEntryStart[c]; e < _claimEntryStart[c + 1]; e++)
+                {
+                    _candidateDelta[_claimEntryCandidate[e]] += _claimWeight[c] * _claimEntryCredit[e];
+                }
+            }
+
+            var best = double.NegativeInfinity;
+            for (var k = first; k < last; k++) best = Math.Max(best, _candidateScore[k] - _candidateDelta[k]);
+            var total = 0.0;
+            for (var k = first; k < last; k++) total += Math.Exp(_candidateScore[k] - _candidateDelta[k] - best);
+
+            for (var j = i; j < groupEnd; j++)
+            {
+                var c = _voiceOrder[j];
+                double p = 0, inside = 0;
+                for (var e = _claimEntryStart[c]; e < _claimEntryStart[c + 1]; e++)
+                {
+                    var k = _claimEntryCandidate[e];
+                    var pk = Math.Exp(_candidateScore[k] - _candidateDelta[k] - best) / total;
+                    p += pk * _claimEntryCredit[e];
+                    if (_claimEntryCredit[e] == 1) inside += pk;
+                }
+
+                _claimEvidence[c] = Math.Min(1, p);
+                _claimBacking[c] = Math.Min(1, inside);
+            }
+
+            for (var k = first; k < last; k++) _candidateDelta[k] = 0;
+            i = groupEnd;
+        }
+    }
+
+    /// <summary>
     /// A source's reliability is the posterior mean of its accuracy: its prior (the editor's
-    /// rating, strong; or the default, weak) counted as that many claims, plus the probabilities
-    /// of its claims, with each claim lost to an upheld dispute counted as wrong.
+    /// rating, strong; or the default, weak) counted as that many claims, plus what the other
+    /// voices say of each of its claims on objects where another voice spoke (a claim alone on
+    /// its object proves nothing), with each claim lost to an upheld dispute counted as wrong.
     /// </summary>
     private double UpdateReliabilities(double[] reliability)
     {
         Array.Clear(_sourceSum);
         for (var c = 0; c < _claims.Length; c++)
         {
-            _sourceSum[_claimSource[c]] += _claimProbability[c];
+            if (_claimInformative[c]) _sourceSum[_claimSource[c]] += _claimEvidence[c];
         }
 
         var moved = 0.0;

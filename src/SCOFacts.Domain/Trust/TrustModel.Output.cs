@@ -24,7 +24,7 @@ internal sealed partial class TrustModel
         for (var c = 0; c < claims.Length; c++)
         {
             var claim = _claims[c];
-            claims[c] = new ClaimTrust(claim.ClaimId, claim.ObjectId, claim.SourceId, _claimProbability[c]);
+            claims[c] = new ClaimTrust(claim.ClaimId, claim.ObjectId, claim.SourceId, _claimProbability[c], _claimInformative[c] ? _claimEvidence[c] : null);
         }
 
         var objects = new ObjectVerdict[_objectIds.Length];
@@ -37,9 +37,11 @@ internal sealed partial class TrustModel
     }
 
     /// <summary>
-    /// The best-supported candidate decides; the verdict names the narrowest claimed value
-    /// containing it, so the answer is always something a source actually said, at the finest
-    /// precision any source consistent with it gave.
+    /// The best-supported candidate decides; the verdict names a claimed value containing it, so
+    /// the answer is always something a source actually said: the narrowest one that the other
+    /// voices back (corroboration at least <see cref="TrustOptions.VerdictCorroboration"/>), or
+    /// failing that the best-backed one. A precise figure nested inside others' rounder figures is
+    /// not confirmed by them, and taking it on its own word is how one noisy digit wins.
     /// </summary>
     private ObjectVerdict Verdict(int o)
     {
@@ -65,12 +67,13 @@ internal sealed partial class TrustModel
         else
         {
             var point = _candidatePoint[best];
+            var corroboration = Corroboration(o);
             var narrowest = -1;
             for (var v = _valueStart[o]; v < _valueStart[o + 1]; v++)
             {
                 var value = _values[v];
                 if (value.IsCategorical || !value.Interval.Contains(point)) continue;
-                if (narrowest < 0 || value.Interval.Width < _values[narrowest].Interval.Width) narrowest = v;
+                if (narrowest < 0 || IsBetterVerdict(v, narrowest, corroboration)) narrowest = v;
             }
 
             winner = _values[narrowest];
@@ -93,5 +96,37 @@ internal sealed partial class TrustModel
         }
 
         return new ObjectVerdict(_objectIds[o], winner, Math.Min(1, confidence), supporting, claimCount);
+    }
+
+    /// <summary>
+    /// Per distinct value of the object, the most any of its claims is backed by the other voices:
+    /// their probability that the truth lies inside it (near-miss credit does not count here).
+    /// </summary>
+    private Dictionary<int, double> Corroboration(int o)
+    {
+        var corroboration = new Dictionary<int, double>();
+        for (var i = _objectStart[o]; i < _objectStart[o + 1]; i++)
+        {
+            var c = _objectClaims[i];
+            if (!_claimActive[c]) continue;
+            var evidence = _claimInformative[c] ? _claimBacking[c] : 0;
+            corroboration[_claimValue[c]] = Math.Max(corroboration.GetValueOrDefault(_claimValue[c]), evidence);
+        }
+
+        return corroboration;
+    }
+
+    private bool IsBetterVerdict(int candidate, int current, Dictionary<int, double> corroboration)
+    {
+        var threshold = _options.VerdictCorroboration;
+        var a = corroboration.GetValueOrDefault(candidate);
+        var b = corroboration.GetValueOrDefault(current);
+        var aBacked = a >= threshold;
+        var bBacked = b >= threshold;
+        if (aBacked != bBacked) return aBacked;
+        var aWidth = _values[candidate].Interval.Width;
+        var bWidth = _values[current].Interval.Width;
+        if (aBacked) return aWidth < bWidth;
+        return a > b || (a == b && aWidth < bWidth);
     }
 }

@@ -20,6 +20,12 @@ internal sealed partial class TrustModel
     /// <summary>Active claims of the same voice on the same object: the voice's weight is shared among them.</summary>
     private readonly int[] _claimVoiceShare;
 
+    /// <summary>Whether another voice also spoke on the claim's object: only then does the claim say anything about its source.</summary>
+    private readonly bool[] _claimInformative;
+
+    /// <summary>Each object's active claims grouped by voice (same ranges as <see cref="_objectClaims"/>; inactive ones last).</summary>
+    private readonly int[] _voiceOrder;
+
     // Sources, sorted by id.
     private readonly string[] _sourceIds;
     private readonly double[] _priorMean;
@@ -47,12 +53,22 @@ internal sealed partial class TrustModel
     private readonly int[] _entryClaim;
     private readonly double[] _entryCredit;
 
+    // The same credits by claim: _claimEntry*[_claimEntryStart[c] .. _claimEntryStart[c + 1]).
+    private readonly int[] _claimEntryStart;
+    private readonly int[] _claimEntryCandidate;
+    private readonly double[] _claimEntryCredit;
+
     private readonly TrustOptions _options;
     private int _voiceCount;
 
     // Scratch, reused by every iteration.
     private readonly double[] _claimWeight;
     private readonly double[] _claimProbability;
+    private readonly double[] _claimEvidence;
+
+    /// <summary>Like <see cref="_claimEvidence"/> but strict: the other voices' probability that the truth lies inside the claim.</summary>
+    private readonly double[] _claimBacking;
+    private readonly double[] _candidateDelta;
     private readonly double[] _candidateScore;
     private readonly double[] _candidateProbability;
     private readonly double[] _sourceSum;

@@ -35,6 +35,13 @@ public sealed record TrustOptions
     /// <summary>Relative distance (of the value's magnitude) over which near-miss credit decays by a factor e.</summary>
     public double NearMissScale { get; init; } = 0.02;
 
+    /// <summary>
+    /// A numeric verdict is the narrowest claimed value containing the best-supported point among
+    /// those the other voices back with at least this probability: the probability they give to the
+    /// truth lying inside it.
+    /// </summary>
+    public double VerdictCorroboration { get; init; } = 0.5;
+
     /// <summary>Whether to look for sources that copy each other and fold each such group into one voice.</summary>
     public bool DetectCopying { get; init; } = true;
 
@@ -61,6 +68,7 @@ public sealed record TrustOptions
         Check(MaxIterations >= 1, nameof(MaxIterations));
         Check(Tolerance > 0, nameof(Tolerance));
         Check(DefaultReliability is > 0 and < 1, nameof(DefaultReliability));
+        Check(VerdictCorroboration is >= 0 and <= 1, nameof(VerdictCorroboration));
         Check(DefaultPriorStrength >= 0, nameof(DefaultPriorStrength));
         Check(EditorPriorStrength >= 0, nameof(EditorPriorStrength));
         Check(UpheldDisputeWeight >= 0, nameof(UpheldDisputeWeight));

@@ -120,7 +120,7 @@ public class TrustEstimatorTests
         var before = TrustEstimator.Estimate(consensus);
         var after = TrustEstimator.Estimate(vandalised);
 
-        Assert.Equal(TrustValue.Numeric(Interval.Closed(44.15, 44.25)), Winner(before, "share"));
+        Assert.Equal(TrustValue.Numeric(Interval.Closed(43.5, 44.5)), Winner(before, "share"));
         Assert.Equal(Winner(before, "share"), Winner(after, "share"));
         Assert.True(after.Claim("v")!.Probability < 0.05, $"vandal claim: {after.Claim("v")!.Probability}");
         Assert.Equal(before.Object("share")!.Confidence, after.Object("share")!.Confidence, 2);
@@ -139,8 +139,24 @@ public class TrustEstimatorTests
 
         var estimate = TrustEstimator.Estimate(claims);
 
-        Assert.Equal(TrustValue.Numeric(Interval.Closed(44.15, 44.25)), Winner(estimate, "o"));
-        Assert.True(estimate.Claim("rounded")!.Probability > estimate.Claim("other-1")!.Probability);
+        Assert.Equal(TrustValue.Numeric(Interval.Closed(43.5, 44.5)), Winner(estimate, "o"));
+        Assert.True(estimate.Claim("rounded")!.Probability > 0.9, $"rounded: {estimate.Claim("rounded")!.Probability}");
+        Assert.True(estimate.Claim("precise")!.Probability > estimate.Claim("other-1")!.Probability);
+    }
+
+    [Fact]
+    public void A_precise_value_wins_when_other_voices_back_it_and_not_on_its_own_word()
+    {
+        var alone = new List<TrustClaim>
+        {
+            Num("precise-1", "o", "a", 44.15, 44.25),
+            Num("rounded", "o", "b", 43.5, 44.5),
+            Num("rounder", "o", "c", 40, 50),
+        };
+        var backed = alone.Append(Num("precise-2", "o", "d", 44.15, 44.25)).ToList();
+
+        Assert.Equal(TrustValue.Numeric(Interval.Closed(43.5, 44.5)), Winner(TrustEstimator.Estimate(alone), "o"));
+        Assert.Equal(TrustValue.Numeric(Interval.Closed(44.15, 44.25)), Winner(TrustEstimator.Estimate(backed), "o"));
     }
 
     [Fact]
@@ -204,16 +220,24 @@ public class TrustEstimatorTests
             claims.Add(Key($"o{i}-w", $"o{i}", $"witness-{i}", "right"));
         }
 
-        var contested = new List<TrustClaim> { Key("x-s", "x", "source", "claimed"), Key("x-o", "x", "other", "alternative") };
+        // On x the source is backed by a witness, on y it stands alone against another source.
+        var contested = new List<TrustClaim>
+        {
+            Key("x-s", "x", "source", "claimed"),
+            Key("x-w", "x", "witness-x", "claimed"),
+            Key("y-s", "y", "source", "mine"),
+            Key("y-o", "y", "other", "theirs"),
+        };
         var undisputed = TrustEstimator.Estimate(claims.Concat(contested));
-        var disputed = TrustEstimator.Estimate(claims.Concat(contested.Select(c => c.ClaimId == "x-s" ? c with { UpheldDisputeAgainst = true } : c)));
+        var disputed = TrustEstimator.Estimate(claims.Concat(contested.Select(c => c.SourceId == "source" ? c with { UpheldDisputeAgainst = true } : c)));
 
-        Assert.Equal(TrustValue.Category("claimed"), Winner(undisputed, "x"));
-        Assert.Equal(TrustValue.Category("alternative"), Winner(disputed, "x"));
-        Assert.True(disputed.ReliabilityOf("source") < undisputed.ReliabilityOf("source") - 0.05,
+        Assert.Equal(TrustValue.Category("mine"), Winner(undisputed, "y"));
+        Assert.Equal(TrustValue.Category("theirs"), Winner(disputed, "y"));
+        Assert.True(disputed.ReliabilityOf("source") < undisputed.ReliabilityOf("source") - 0.1,
             $"{disputed.ReliabilityOf("source")} vs {undisputed.ReliabilityOf("source")}");
         Assert.Equal(0, disputed.Claim("x-s")!.Probability);
-        Assert.Equal(5, disputed.Source("source")!.Support);
+        Assert.Null(disputed.Claim("x-s")!.Corroboration);
+        Assert.Equal(6, disputed.Source("source")!.Support);
     }
 
     [Fact]
