@@ -7,6 +7,16 @@ internal sealed partial class TrustModel
     /// <summary>Credits below this are dropped: they could not change any outcome and would only cost time.</summary>
     private const double MinCredit = 1e-4;
 
+    /// <summary>Near misses count only within this many decay scales (credit above about 5 % of the full near-miss credit).</summary>
+    private const double NearMissReach = 3;
+
+    /// <summary>
+    /// Above this many distinct numeric values on one object, near-miss credit is skipped: the
+    /// values then already corroborate each other by overlap, and credit from every value to every
+    /// point would make the object cost quadratic time in every round.
+    /// </summary>
+    private const int NearMissValueLimit = 200;
+
     public static TrustModel Build(IEnumerable<TrustClaim> claims, IEnumerable<SourcePrior> priors, TrustOptions options)
     {
         var sorted = claims.ToArray();
@@ -157,6 +167,8 @@ internal sealed partial class TrustModel
         _claimEvidence = new double[n];
         _claimBacking = new double[n];
         _candidateDelta = new double[_candidatePoint.Length];
+        _candidateFactor = new double[_candidatePoint.Length];
+        _candidateMark = new int[_candidatePoint.Length];
         _candidateScore = new double[_candidatePoint.Length];
         _candidateProbability = new double[_candidatePoint.Length];
         _sourceSum = new double[sourceCount];
@@ -248,6 +260,7 @@ internal sealed partial class TrustModel
                 if (unboundedAbove) trial.Add(distinctEnds[^1] + Math.Max(1, Math.Abs(distinctEnds[^1])));
             }
 
+            var nearMiss = ends.Count <= 2 * NearMissValueLimit;
             var credit = new double[last - first];
             foreach (var point in trial)
             {
@@ -255,7 +268,7 @@ internal sealed partial class TrustModel
                 for (var v = first; v < last; v++)
                 {
                     var value = values[v];
-                    credit[v - first] = value.IsCategorical ? 0 : Credit(value.Interval, point);
+                    credit[v - first] = value.IsCategorical ? 0 : Credit(value.Interval, point, nearMiss);
                     covered |= credit[v - first] == 1;
                 }
 
@@ -293,13 +306,14 @@ internal sealed partial class TrustModel
     }
 
     /// <summary>1 when the interval contains the point; otherwise near-miss credit decaying with relative distance.</summary>
-    private double Credit(Interval interval, double point)
+    private double Credit(Interval interval, double point, bool nearMiss)
     {
         if (interval.Contains(point)) return 1;
-        if (_options.NearMissCredit <= 0) return 0;
+        if (!nearMiss || _options.NearMissCredit <= 0) return 0;
         var scale = _options.NearMissScale * Math.Abs(point);
-        if (!(scale > 0)) return 0;
-        var credit = _options.NearMissCredit * Math.Exp(-interval.DistanceTo(point) / scale);
+        var distance = interval.DistanceTo(point);
+        if (!(scale > 0) || distance > NearMissReach * scale) return 0;
+        var credit = _options.NearMissCredit * Math.Exp(-distance / scale);
         return credit >= MinCredit ? credit : 0;
     }
 

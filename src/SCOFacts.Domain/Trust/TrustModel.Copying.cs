@@ -22,7 +22,9 @@ internal sealed partial class TrustModel
             if (_claimActive[c]) activeCount[_claimSource[c]]++;
         }
 
-        // Shared and agreeing object counts per pair of prolific sources, keyed (low << 32 | high).
+        // Shared and agreeing object counts per pair of prolific sources, keyed low * n + high: unlike
+        // (low << 32 | high), whose long hash is low ^ high, this key spreads over the hash table.
+        long n = _sourceIds.Length;
         var pairs = new Dictionary<long, (int Shared, int Same)>();
         var present = new List<(int Source, int Value, int Voice)>();
         for (var o = 0; o < _objectIds.Length; o++)
@@ -47,7 +49,7 @@ internal sealed partial class TrustModel
                 {
                     if (present[j - 1].Source == present[j].Source || present[i].Voice == present[j].Voice) continue;
                     ref var pair = ref CollectionsMarshal.GetValueRefOrAddDefault(
-                        pairs, ((long)present[i].Source << 32) | (uint)present[j].Source, out _);
+                        pairs, (present[i].Source * n) + present[j].Source, out _);
                     pair.Shared++;
                     if (present[i].Value == present[j].Value) pair.Same++;
                 }
@@ -61,8 +63,8 @@ internal sealed partial class TrustModel
         {
             if (shared < min || same < _options.CopyAgreementThreshold * shared) continue;
             // Union by smaller root: the components (and their roots) do not depend on visiting order.
-            var a = Find(parent, (int)(key >> 32));
-            var b = Find(parent, (int)(key & 0xFFFFFFFF));
+            var a = Find(parent, (int)(key / n));
+            var b = Find(parent, (int)(key % n));
             if (a != b)
             {
                 parent[Math.Max(a, b)] = Math.Min(a, b);

@@ -98,10 +98,14 @@ internal sealed partial class TrustModel
     /// claim's own voice left out. This, not the claim's own probability, is the evidence about
     /// its source, so a source never vouches for itself, nor a publisher or copy group for its members.
     /// </summary>
+    /// <remarks>
+    /// Leaving a voice out only rescales the candidates it touched (by e^−δ, δ its vote there), so
+    /// the left-out probabilities follow from the full ones in time proportional to the voice's
+    /// own credits, not to the object's size. When the voice held nearly all the mass that shortcut
+    /// would cancel catastrophically, and the softmax is recomputed instead.
+    /// </remarks>
     private void ScoreWithoutEachVoice(int o)
     {
-        var first = _candidateStart[o];
-        var last = _candidateStart[o + 1];
         var i = _objectStart[o];
         var end = _objectStart[o + 1];
         while (i < end && _claimActive[_voiceOrder[i]])
@@ -116,38 +120,84 @@ internal sealed partial class TrustModel
                 continue;
             }
 
+            _touched.Clear();
             for (var j = i; j < groupEnd; j++)
             {
                 var c = _voiceOrder[j];
-                for (var e = _claimEntryStart[c]; e < _claimEntryStart[c + 1]; e++)
-                {
-                    _candidateDelta[_claimEntryCandidate[e]] += _claimWeight[c] * _claimEntryCredit[e];
-                }
-            }
-
-            var best = double.NegativeInfinity;
-            for (var k = first; k < last; k++) best = Math.Max(best, _candidateScore[k] - _candidateDelta[k]);
-            var total = 0.0;
-            for (var k = first; k < last; k++) total += Math.Exp(_candidateScore[k] - _candidateDelta[k] - best);
-
-            for (var j = i; j < groupEnd; j++)
-            {
-                var c = _voiceOrder[j];
-                double p = 0, inside = 0;
                 for (var e = _claimEntryStart[c]; e < _claimEntryStart[c + 1]; e++)
                 {
                     var k = _claimEntryCandidate[e];
-                    var pk = Math.Exp(_candidateScore[k] - _candidateDelta[k] - best) / total;
-                    p += pk * _claimEntryCredit[e];
-                    if (_claimEntryCredit[e] == 1) inside += pk;
-                }
+                    if (_candidateMark[k] != _markStamp)
+                    {
+                        _candidateMark[k] = _markStamp;
+                        _touched.Add(k);
+                    }
 
-                _claimEvidence[c] = Math.Min(1, p);
-                _claimBacking[c] = Math.Min(1, inside);
+                    _candidateDelta[k] += _claimWeight[c] * _claimEntryCredit[e];
+                }
             }
 
-            for (var k = first; k < last; k++) _candidateDelta[k] = 0;
+            var removed = 0.0;
+            foreach (var k in _touched)
+            {
+                _candidateFactor[k] = Math.Exp(-_candidateDelta[k]);
+                removed += _candidateProbability[k] * (1 - _candidateFactor[k]);
+            }
+
+            var remaining = 1 - removed;
+            if (remaining > 1e-6)
+            {
+                for (var j = i; j < groupEnd; j++)
+                {
+                    var c = _voiceOrder[j];
+                    double p = 0, inside = 0;
+                    for (var e = _claimEntryStart[c]; e < _claimEntryStart[c + 1]; e++)
+                    {
+                        var k = _claimEntryCandidate[e];
+                        var pk = _candidateProbability[k] * _candidateFactor[k] / remaining;
+                        p += pk * _claimEntryCredit[e];
+                        if (_claimEntryCredit[e] == 1) inside += pk;
+                    }
+
+                    _claimEvidence[c] = Math.Min(1, p);
+                    _claimBacking[c] = Math.Min(1, inside);
+                }
+            }
+            else
+            {
+                RescoreWithout(o, i, groupEnd);
+            }
+
+            foreach (var k in _touched) _candidateDelta[k] = 0;
+            _markStamp++;
             i = groupEnd;
+        }
+    }
+
+    /// <summary>The left-out softmax recomputed over the whole object, for a voice that dominated it.</summary>
+    private void RescoreWithout(int o, int from, int to)
+    {
+        var first = _candidateStart[o];
+        var last = _candidateStart[o + 1];
+        var best = double.NegativeInfinity;
+        for (var k = first; k < last; k++) best = Math.Max(best, _candidateScore[k] - _candidateDelta[k]);
+        var total = 0.0;
+        for (var k = first; k < last; k++) total += Math.Exp(_candidateScore[k] - _candidateDelta[k] - best);
+
+        for (var j = from; j < to; j++)
+        {
+            var c = _voiceOrder[j];
+            double p = 0, inside = 0;
+            for (var e = _claimEntryStart[c]; e < _claimEntryStart[c + 1]; e++)
+            {
+                var k = _claimEntryCandidate[e];
+                var pk = Math.Exp(_candidateScore[k] - _candidateDelta[k] - best) / total;
+                p += pk * _claimEntryCredit[e];
+                if (_claimEntryCredit[e] == 1) inside += pk;
+            }
+
+            _claimEvidence[c] = Math.Min(1, p);
+            _claimBacking[c] = Math.Min(1, inside);
         }
     }
 

@@ -69,6 +69,10 @@ internal sealed partial class TrustModel
     /// <summary>Like <see cref="_claimEvidence"/> but strict: the other voices' probability that the truth lies inside the claim.</summary>
     private readonly double[] _claimBacking;
     private readonly double[] _candidateDelta;
+    private readonly double[] _candidateFactor;
+    private readonly int[] _candidateMark;
+    private readonly List<int> _touched = [];
+    private int _markStamp = 1;
     private readonly double[] _candidateScore;
     private readonly double[] _candidateProbability;
     private readonly double[] _sourceSum;
