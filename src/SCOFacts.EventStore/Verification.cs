@@ -29,3 +29,24 @@ public sealed record VerificationResult(long EventsChecked, long StreamsChecked,
     /// <summary>The first break, if any.</summary>
     public ChainBreak? FirstBreak => Breaks.Count == 0 ? null : Breaks[0];
 }
+
+/// <summary>One stored event with every byte its hash covers, for an auditor to recompute it.</summary>
+/// <param name="GlobalPosition">Identity position.</param>
+/// <param name="TransactionId">Writing transaction id.</param>
+/// <param name="StreamVersion">Version in its stream.</param>
+/// <param name="EventType">Stored type name.</param>
+/// <param name="Data">The data exactly as PostgreSQL renders the stored jsonb.</param>
+/// <param name="Metadata">The metadata exactly as PostgreSQL renders the stored jsonb.</param>
+/// <param name="RecordedAtMicros">Recorded time, microseconds since the Unix epoch.</param>
+/// <param name="PreviousHash">The hash of the stream's previous event (empty for the first), hex.</param>
+/// <param name="Hash">This event's hash, hex.</param>
+/// <param name="LogIndex">1-based index of this event in the digest's commit-order list; 0 when the digest does not cover it yet.</param>
+public sealed record ProofEvent(long GlobalPosition, ulong TransactionId, long StreamVersion, string EventType, string Data, string Metadata,
+    long RecordedAtMicros, string PreviousHash, string Hash, long LogIndex);
+
+/// <summary>What an auditor needs to check one stream's events against a digest they hold.</summary>
+/// <param name="StreamId">The stream.</param>
+/// <param name="Events">The stream's events with their hashed bytes.</param>
+/// <param name="Digest">The digest the proof is against.</param>
+/// <param name="LogHashes">Every event hash in commit order up to the digest, hex: folding them reproduces the digest.</param>
+public sealed record StreamProof(string StreamId, IReadOnlyList<ProofEvent> Events, LogDigest Digest, IReadOnlyList<string> LogHashes);

@@ -1,12 +1,17 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using SCOFacts.Api.Audit;
 using SCOFacts.Api.Claims;
 using SCOFacts.Api.Facts;
+using SCOFacts.Api.Feed;
+using SCOFacts.Api.History;
 using SCOFacts.Api.Platform;
+using SCOFacts.Api.Publishing;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Seeding;
 using SCOFacts.Api.Sources;
+using SCOFacts.Api.Timeline;
 using SCOFacts.Domain;
 using SCOFacts.EventStore;
 using SCOFacts.EventStore.Projections;
@@ -46,6 +51,7 @@ public static class FactsModule
         });
         services.AddSingleton<FactsDesk>();
         services.AddSingleton<FactReader>();
+        services.AddSingleton<FactHistory>();
         services.AddSingleton<FactQueries>();
         services.AddSingleton<SeedLoader>();
         services.AddSingleton(sp => new ProjectionRebuilder(sp.GetRequiredService<EventStore.EventStore>()));
@@ -74,6 +80,11 @@ public static class FactsModule
         app.MapSourcesApi();
         app.MapFactsApi();
         app.MapClaimsApi();
+        app.MapTimelineApi();
+        app.MapHistoryApi();
+        app.MapFeedApi();
+        app.MapAuditApi();
+        app.MapClaimReviewApi();
         return app;
     }
 }

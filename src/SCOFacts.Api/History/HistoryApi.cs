@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text.Json;
+using SCOFacts.Api.Application;
+using SCOFacts.Api.Http;
+using SCOFacts.Api.Platform;
+using SCOFacts.Api.ReadModels;
+using SCOFacts.Domain.Facts;
+
+namespace SCOFacts.Api.History;
+
+/// <summary>One recorded change: the event as stored, who made it and why, and the reconciled state right after it.</summary>
+/// <param name="Version">The fact stream's version after this event.</param>
+/// <param name="Position">The event's commit-order feed position.</param>
+/// <param name="Type">The event type, e.g. ClaimDisputed.</param>
+/// <param name="Data">The event's stored data.</param>
+/// <param name="RecordedBy">The principal that caused it.</param>
+/// <param name="RecordedAt">When it was recorded (transaction time).</param>
+/// <param name="CorrelationId">The request that caused it.</param>
+/// <param name="Reason">The reason given, if any.</param>
+/// <param name="Verdict">The fact's verdict right after this event.</param>
+/// <param name="Value">The fact's reconciled value right after this event.</param>
+/// <param name="Confidence">The confidence right after this event.</param>
+/// <param name="Hash">The event's chained SHA-256, hex.</param>
+public sealed record HistoryEntry(
+    long Version, string Position, string Type, JsonElement Data, string RecordedBy, DateTimeOffset RecordedAt, string? CorrelationId,
+    string? Reason, string Verdict, string? Value, double Confidence, string Hash);
+
+public static class HistoryApi
+{
+    public static IEndpointRouteBuilder MapHistoryApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/facts/{factId}/history", FactHistoryAsync).WithTags("History").WithName("GetFactHistory")
+            .WithSummary("Every event of a fact in order (who, when, why), with the verdict and value that held right after each one.");
+        app.MapGet("/api/claims/{claimId}/history", ClaimHistoryAsync).WithTags("History").WithName("GetClaimHistory")
+            .WithSummary("Every event about one claim in order, with the fact's verdict and value right after each one.");
+        return app;
+    }
+
+    private static async Task<IResult> FactHistoryAsync(string factId, string? cursor, int? limit, FactHistory history, CancellationToken cancellationToken)
+    {
+        if (WriteSupport.TryPage(limit, cursor, out var size, out var after) is { } bad) return bad;
+        if (await history.ReplayAsync(factId, cancellationToken) is not { } steps) return Problems.NotFound($"No fact '{factId}'.");
+        return TypedResults.Ok(Page(steps, _ => true, after, size));
+    }
+
+    private static async Task<IResult> ClaimHistoryAsync(string claimId, string? cursor, int? limit, FactQueries queries, FactHistory history, CancellationToken cancellationToken)
+    {
+        if (WriteSupport.TryPage(limit, cursor, out var size, out var after) is { } bad) return bad;
+        if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } claim) return Problems.NotFound($"No claim '{claimId}'.");
+        var steps = (await history.ReplayAsync(claim.FactId, cancellationToken))!;
+        return TypedResults.Ok(Page(steps, s => ClaimIdOf(s.Event.Data) == claimId, after, size));
+    }
+
+    /// <summary>Pages by stream version: the cursor is the last version served.</summary>
+    private static PageResponse<HistoryEntry> Page(IReadOnlyList<HistoryStep> steps, Func<HistoryStep, bool> include, string? after, int size)
+    {
+        var from = after is not null && long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
+        var selected = steps.Where(s => s.Event.StreamVersion > from && include(s)).Take(size + 1).ToList();
+        var items = selected.Take(size).Select(Entry).ToList();
+        return new(items, selected.Count > size ? Cursor.Encode(items[^1].Version.ToString(CultureInfo.InvariantCulture)) : null);
+    }
+
+    private static HistoryEntry Entry(HistoryStep step)
+    {
+        var e = step.Event;
+        var r = step.ReconciledAfter;
+        return new HistoryEntry(e.StreamVersion, e.FeedPosition.ToString(), e.EventType, JsonDocument.Parse(e.DataJson).RootElement.Clone(),
+            e.Metadata.Principal, e.RecordedAt, e.Metadata.CorrelationId, e.Metadata.Reason, Wire.Name(r.Verdict), r.Value?.Display,
+            Math.Round(r.Confidence, 4), Convert.ToHexStringLower(e.Hash));
+    }
+
+    private static string? ClaimIdOf(object data) => data switch
+    {
+        ClaimRecorded e => e.ClaimId,
+        ClaimDisputed e => e.ClaimId,
+        DisputeUpheld e => e.ClaimId,
+        DisputeRejected e => e.ClaimId,
+        ClaimEndorsed e => e.ClaimId,
+        ClaimRetracted e => e.ClaimId,
+        ClaimCorrected e => e.ClaimId,
+        _ => null,
+    };
+}
