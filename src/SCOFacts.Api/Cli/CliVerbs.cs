@@ -16,7 +16,10 @@ public interface ICliVerb
     /// <summary>One or more lines of usage, shown by <c>help</c> and after a usage error.</summary>
     string Usage { get; }
 
-    /// <summary>Registers the services the verb needs beyond the database (which is always there).</summary>
+    /// <summary>Whether these arguments need the database (a local cluster is started for it when none is configured).</summary>
+    bool UsesDatabase(IReadOnlyList<string> arguments) => true;
+
+    /// <summary>Registers the services the verb needs beyond the database.</summary>
     void ConfigureServices(IHostApplicationBuilder builder)
     {
     }
@@ -100,7 +103,8 @@ public static class CliVerbs
         // Console-specific rules outrank appsettings' general Logging:LogLevel ones.
         builder.Logging.AddFilter<ConsoleLoggerProvider>(category: null, LogLevel.Warning);
         builder.Logging.AddFilter<ConsoleLoggerProvider>(typeof(ScoFactsDatabase).FullName, LogLevel.Information);
-        builder.AddScoFactsDatabase();
+        if (verb.UsesDatabase(args[1..]))
+            builder.AddScoFactsDatabase();
         verb.ConfigureServices(builder);
         options.ConfigureHost?.Invoke(builder);
 

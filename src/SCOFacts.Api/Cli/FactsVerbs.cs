@@ -26,6 +26,8 @@ internal abstract class FactsVerb : ICliVerb
 {
     public abstract string Name { get; }
 
+    public virtual bool UsesDatabase(IReadOnlyList<string> arguments) => true;
+
     public abstract string Usage { get; }
 
     public void ConfigureServices(IHostApplicationBuilder builder) => builder.Services.AddScoFactsCore();
@@ -37,6 +39,9 @@ internal abstract class FactsVerb : ICliVerb
 internal sealed class SeedsVerb : FactsVerb
 {
     public override string Name => "seeds";
+
+    // Checking quotes against documents reads files only: no database is started for it.
+    public override bool UsesDatabase(IReadOnlyList<string> arguments) => arguments.Count == 0 || arguments[0] != "verify";
 
     public override string Usage => """
           seeds verify --documents DIR [--seeds DIR]   check every quote occurs verbatim in its document and every document's SHA-256

@@ -69,7 +69,7 @@ public sealed class ScoFactsDatabase : IAsyncDisposable
         }
 
         var options = _options.Value;
-        var cluster = LocalPostgresCluster.Persistent(Path.GetFullPath(options.Folder));
+        var cluster = LocalPostgresCluster.Persistent(ReachableFolder(Path.GetFullPath(options.Folder)));
         await cluster.StartAsync();
         _cluster = cluster;
         _logger.LogInformation(
@@ -90,5 +90,28 @@ public sealed class ScoFactsDatabase : IAsyncDisposable
             }
         }
         return new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = options.DatabaseName }.ConnectionString;
+    }
+
+    /// <summary>
+    /// As root the cluster runs as the postgres user, who cannot reach a folder under a closed
+    /// parent (a clone under /root, say). Then the data goes to /var/lib/scofacts/, one folder per
+    /// configured path, so a second start finds it again; the log says where.
+    /// </summary>
+    private string ReachableFolder(string folder)
+    {
+        if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess) return folder;
+        for (var parent = Path.GetDirectoryName(folder); parent is not null; parent = Path.GetDirectoryName(parent))
+        {
+            if (!Directory.Exists(parent)) continue;
+            if ((File.GetUnixFileMode(parent) & UnixFileMode.OtherExecute) == 0)
+            {
+                var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(folder)))[..12];
+                var fallback = Path.Combine("/var/lib/scofacts", key, "postgres");
+                _logger.LogWarning("The postgres user cannot reach {Folder} ({Parent} is closed to others); the local cluster lives in {Fallback} instead",
+                    folder, parent, fallback);
+                return fallback;
+            }
+        }
+        return folder;
     }
 }
