@@ -10,15 +10,18 @@ namespace SCOFacts.Api.Cli;
 /// <summary>The verbs of the facts application: seeds, import, projections, audit.</summary>
 public static class FactsVerbs
 {
-    /// <summary>Registers the verbs once per process (the test host runs Program more than once).</summary>
-    public static void Register()
+    // Lazy is thread-safe: test hosts start Program concurrently in one process.
+    private static readonly Lazy<bool> Registration = new(() =>
     {
-        ICliVerb[] verbs = [new SeedsVerb(), new ImportVerb(), new ProjectionsVerb(), new AuditVerb()];
-        foreach (var verb in verbs)
-        {
-            if (!CliVerbs.Registered.Any(v => v.Name == verb.Name)) CliVerbs.Register(verb);
-        }
-    }
+        CliVerbs.Register(new SeedsVerb());
+        CliVerbs.Register(new ImportVerb());
+        CliVerbs.Register(new ProjectionsVerb());
+        CliVerbs.Register(new AuditVerb());
+        return true;
+    });
+
+    /// <summary>Registers the verbs, once per process (the test host runs Program more than once).</summary>
+    public static void Register() => _ = Registration.Value;
 }
 
 /// <summary>A verb that needs the facts services (event store, desk, readers) in its host.</summary>
