@@ -98,13 +98,19 @@ public static class FactsApi
         return TypedResults.Ok(FactResponse.From(snapshot));
     }
 
-    private static async Task<IResult> ClaimsAsync(string factId, string? knownAt, FactReader reader, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<IResult> ClaimsAsync(string factId, string? knownAt, string? cursor, int? limit, FactReader reader, HttpContext context,
+        CancellationToken cancellationToken)
     {
+        if (WriteSupport.TryPage(limit, cursor, out var size, out var after) is { } badPage) return badPage;
         if (WriteSupport.TryTimeAxes(null, knownAt, out _, out var known) is { } bad) return bad;
         if (await reader.LoadAsync(factId, known, cancellationToken) is not { } loaded) return Problems.NotFound($"No fact '{factId}'.");
         context.Response.SetETag(loaded.Version);
-        return TypedResults.Ok(new PageResponse<ClaimResponse>(
-            loaded.State.ClaimsInOrder.Select(c => ClaimResponse.From(factId, c, loaded.Sources)).ToList(), null));
+        // Claims keep the order they were recorded in; the cursor is the last claim id served.
+        var claims = loaded.State.ClaimsInOrder.ToList();
+        var start = after is null ? 0 : claims.FindIndex(c => c.ClaimId == after) + 1;
+        var page = claims.Skip(start).Take(size + 1).ToList();
+        var items = page.Take(size).Select(c => ClaimResponse.From(factId, c, loaded.Sources)).ToList();
+        return TypedResults.Ok(new PageResponse<ClaimResponse>(items, page.Count > size ? Cursor.Encode(items[^1].Id) : null));
     }
 
     private static async Task<IResult> SubjectAsync(string subject, string? validAt, string? knownAt, string? cursor, int? limit,
