@@ -1,1 +1,22 @@
-Console.WriteLine("SCOFacts benchmarks");
+using SCOFacts.Benchmarks.EventStoreBench;
+
+// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|quality] [--quick]
+//   eventstore  the event store against raw Npgsql baselines (the default)
+//   --quick     every workload scaled down about 20x: a smoke run, not a measurement
+var quick = args.Contains("--quick", StringComparer.Ordinal);
+var suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "eventstore";
+
+switch (suite)
+{
+    case "eventstore":
+        return await EventStoreSuite.RunAsync(quick);
+
+    // ---- quality suite: to be added in tests/SCOFacts.Benchmarks/Quality/ ----
+    case "quality":
+        Console.WriteLine("quality benchmark not built yet");
+        return 0;
+
+    default:
+        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default) or quality, optionally with --quick.");
+        return 2;
+}
