@@ -1,15 +1,17 @@
 using SCOFacts.Benchmarks.EventStoreBench;
 
-// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|quality] [--quick]
+// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|quality] [--quick] [--appends-only]
 //   eventstore  the event store against raw Npgsql baselines (the default)
-//   --quick     every workload scaled down about 20x: a smoke run, not a measurement
+//   --quick         every workload scaled down about 20x: a smoke run, not a measurement
+//   --appends-only  rows 1-4 only (skips loading and reading the 1M-event log)
 var quick = args.Contains("--quick", StringComparer.Ordinal);
+var appendsOnly = args.Contains("--appends-only", StringComparer.Ordinal);
 var suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "eventstore";
 
 switch (suite)
 {
     case "eventstore":
-        return await EventStoreSuite.RunAsync(quick);
+        return await EventStoreSuite.RunAsync(quick, appendsOnly);
 
     // ---- quality suite: to be added in tests/SCOFacts.Benchmarks/Quality/ ----
     case "quality":
