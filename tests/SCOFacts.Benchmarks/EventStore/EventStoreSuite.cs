@@ -47,6 +47,7 @@ internal static class EventStoreSuite
         var rows = new List<Row>();
         await using (var afterCommit = new Store(appendDb, new EventStoreOptions { Types = Workload.NewRegistry(), Notify = NotifyMode.AfterCommit }))
         await using (var inTransaction = new Store(appendDb, new EventStoreOptions { Types = Workload.NewRegistry(), Notify = NotifyMode.InTransaction }))
+        await using (var noNotify = new Store(appendDb, new EventStoreOptions { Types = Workload.NewRegistry(), Notify = NotifyMode.None }))
         {
             await RawBaseline.CreateAsync(appendDb);
             var run = 0;
@@ -58,9 +59,9 @@ internal static class EventStoreSuite
                 [("store", afterCommit)], appendDb, NextPrefix));
 
             // Rows 2 and 4: 16 writers; default AfterCommit and InTransaction NOTIFY in the same rounds, one baseline.
-            Console.WriteLine("[2, 4] single-event appends, 16 writers, distinct streams: NotifyMode.AfterCommit and NotifyMode.InTransaction");
+            Console.WriteLine("[2, 4, 4b] single-event appends, 16 writers, distinct streams: NotifyMode.AfterCommit, InTransaction and None");
             var sixteen = await AppendRowsAsync(16, 500 / scale, 1,
-                [("AfterCommit", afterCommit), ("InTransaction", inTransaction)], appendDb, NextPrefix);
+                [("AfterCommit", afterCommit), ("InTransaction", inTransaction), ("None", noNotify)], appendDb, NextPrefix);
             rows.Add(sixteen[0] with { Id = "2", Workload = "single-event appends, 16 writers, distinct streams (NotifyMode.AfterCommit, default)" });
 
             // Row 3: 100-event appends, four writers.
@@ -69,6 +70,7 @@ internal static class EventStoreSuite
                 [("store", afterCommit)], appendDb, NextPrefix));
 
             rows.Add(sixteen[1] with { Id = "4", Workload = "as row 2 with NotifyMode.InTransaction (NOTIFY inside the append's transaction)" });
+            rows.Add(sixteen[2] with { Id = "4b", Workload = "as row 2 with NotifyMode.None (no NOTIFY; for reference)" });
         }
 
         if (appendsOnly)
