@@ -13,12 +13,12 @@ namespace SCOFacts.Benchmarks.EventStoreBench;
 
 /// <summary>
 /// The event store against raw Npgsql baselines measured in the same run, on a fresh throwaway
-/// cluster with fsync on. Every segment runs a fixed amount of work; append rows run several
+/// cluster with fsync on. Every segment runs a fixed amount of work; append rows run five
 /// rounds, baseline and store interleaved, and report the median round.
 /// </summary>
 internal static class EventStoreSuite
 {
-    private const int Rounds = 3;
+    private const int Rounds = 5;
     private const int FeedPageSize = 1000;
     private const long FeedEventsFull = 1_000_000;
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -182,7 +182,7 @@ internal static class EventStoreSuite
         await ReadRawAsync(db, Math.Min(events, 20_000));
         var storeRates = new List<double>();
         var rawRates = new List<double>();
-        for (var round = 1; round <= 2; round++)
+        for (var round = 1; round <= 3; round++)
         {
             var raw = await ReadRawAsync(db, events);
             var feed = await ReadFeedAsync(store, events);
