@@ -14,7 +14,8 @@ namespace SCOFacts.Benchmarks.EventStoreBench;
 /// <summary>
 /// The event store against raw Npgsql baselines measured in the same run, on a fresh throwaway
 /// cluster with fsync on. Every segment runs a fixed amount of work; append rows run five
-/// rounds, baseline and store interleaved, and report the median round.
+/// rounds, baseline and store interleaved, and report the median round; the feed and
+/// projection rows interleave too and report each side's best round.
 /// </summary>
 internal static class EventStoreSuite
 {
@@ -251,38 +252,47 @@ internal static class EventStoreSuite
     {
         const string workload = "async projection catch-up (per-stream counter): ProjectionDaemon vs raw (read page, apply, commit) loop";
         Console.WriteLine($"[6] {workload}");
-        await CounterProjection.CreateTableAsync(db, "bench_counters_raw");
-        await CounterProjection.CreateTableAsync(db, "bench_counters_daemon");
-
-        var raw = await RawProjectionAsync(db, "bench_counters_raw");
-        Console.WriteLine(string.Create(Inv, $"    baseline {raw:N0} events/s"));
-
-        var projection = new CounterProjection("bench_counters_daemon");
         var head = await HeadAsync(db);
-        var daemon = new ProjectionDaemon(store, [projection], new DaemonOptions { PollInterval = TimeSpan.FromMilliseconds(200) });
-        var clock = Stopwatch.StartNew();
-        await daemon.StartAsync(CancellationToken.None);
-        var reached = FeedPosition.Start;
-        while (reached < head)
+        var daemonRates = new List<double>();
+        var rawRates = new List<double>();
+        // Each round projects into fresh tables (and so a fresh checkpoint): baseline, then daemon.
+        for (var round = 1; round <= 2; round++)
         {
-            await Task.Delay(10);
-            reached = await ProjectionCheckpoints.ReadAsync(db, projection.Name, CancellationToken.None);
-            Require(clock.Elapsed < TimeSpan.FromMinutes(10), "the daemon did not catch up within 10 minutes");
-        }
-        clock.Stop();
-        await daemon.StopAsync(CancellationToken.None);
-        daemon.Dispose();
-        var rate = events / clock.Elapsed.TotalSeconds;
-        Console.WriteLine(string.Create(Inv, $"    daemon {rate:N0} events/s ({daemon.BatchesCommitted:N0} batches)"));
+            var rawTable = string.Create(Inv, $"bench_counters_raw_{round}");
+            var daemonTable = string.Create(Inv, $"bench_counters_daemon_{round}");
+            await CounterProjection.CreateTableAsync(db, rawTable);
+            await CounterProjection.CreateTableAsync(db, daemonTable);
 
-        // Both must have counted every event exactly once.
-        foreach (var table in new[] { "bench_counters_raw", "bench_counters_daemon" })
-        {
-            await using var check = db.CreateCommand($"SELECT coalesce(sum(events), 0)::bigint FROM {table}");
-            var counted = (long)(await check.ExecuteScalarAsync())!;
-            Require(counted == events, $"{table} counted {counted} events, expected {events}");
+            var raw = await RawProjectionAsync(db, rawTable);
+            rawRates.Add(raw);
+
+            var projection = new CounterProjection(daemonTable);
+            var daemon = new ProjectionDaemon(store, [projection], new DaemonOptions { PollInterval = TimeSpan.FromMilliseconds(200) });
+            var clock = Stopwatch.StartNew();
+            await daemon.StartAsync(CancellationToken.None);
+            var reached = FeedPosition.Start;
+            while (reached < head)
+            {
+                await Task.Delay(10);
+                reached = await ProjectionCheckpoints.ReadAsync(db, projection.Name, CancellationToken.None);
+                Require(clock.Elapsed < TimeSpan.FromMinutes(10), "the daemon did not catch up within 10 minutes");
+            }
+            clock.Stop();
+            await daemon.StopAsync(CancellationToken.None);
+            daemon.Dispose();
+            var rate = events / clock.Elapsed.TotalSeconds;
+            daemonRates.Add(rate);
+            Console.WriteLine(string.Create(Inv, $"    round {round}: baseline {raw:N0} events/s, daemon {rate:N0} events/s ({daemon.BatchesCommitted:N0} batches)"));
+
+            // Both must have counted every event exactly once.
+            foreach (var table in new[] { rawTable, daemonTable })
+            {
+                await using var check = db.CreateCommand($"SELECT coalesce(sum(events), 0)::bigint FROM {table}");
+                var counted = (long)(await check.ExecuteScalarAsync())!;
+                Require(counted == events, $"{table} counted {counted} events, expected {events}");
+            }
         }
-        return new Row("6", workload, rate, raw, "events/s", null, null);
+        return new Row("6", workload, daemonRates.Max(), rawRates.Max(), "events/s", null, null);
     }
 
     /// <summary>The same projection work without checkpoint or leader logic: read a page, fold it, upsert, commit.</summary>
