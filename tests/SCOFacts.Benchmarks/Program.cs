@@ -1,9 +1,25 @@
+using SCOFacts.Benchmarks.EventStoreBench;
 using SCOFacts.Benchmarks.Quality;
 
-if (args is ["quality", ..])
-{
-    QualityBenchmark.Run(Console.Out);
-    return;
-}
+// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|quality] [--quick] [--appends-only]
+//   eventstore      the event store against raw Npgsql baselines (the default)
+//   quality         reconciliation quality on generated data with known truth
+//   --quick         every workload scaled down about 20x: a smoke run, not a measurement
+//   --appends-only  event store rows 1-4 only (skips loading and reading the 1M-event log)
+var quick = args.Contains("--quick", StringComparer.Ordinal);
+var appendsOnly = args.Contains("--appends-only", StringComparer.Ordinal);
+var suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "eventstore";
 
-Console.WriteLine("SCOFacts benchmarks");
+switch (suite)
+{
+    case "eventstore":
+        return await EventStoreSuite.RunAsync(quick, appendsOnly);
+
+    case "quality":
+        QualityBenchmark.Run(Console.Out);
+        return 0;
+
+    default:
+        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default) or quality, optionally with --quick.");
+        return 2;
+}

@@ -1,0 +1,424 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Npgsql;
+using SCOFacts.EventStore;
+using SCOFacts.EventStore.Hosting;
+using SCOFacts.EventStore.Migrations;
+using SCOFacts.EventStore.Projections;
+using Store = SCOFacts.EventStore.EventStore;
+
+namespace SCOFacts.Benchmarks.EventStoreBench;
+
+/// <summary>
+/// The event store against raw Npgsql baselines measured in the same run, on a fresh throwaway
+/// cluster with fsync on. Every segment runs a fixed amount of work; append rows run five
+/// rounds, baseline and store interleaved, and report the median round; the feed and
+/// projection rows interleave too and report each side's best round.
+/// </summary>
+internal static class EventStoreSuite
+{
+    private const int Rounds = 5;
+    private const int FeedPageSize = 1000;
+    private const long FeedEventsFull = 1_000_000;
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static async Task<int> RunAsync(bool quick, bool appendsOnly = false)
+    {
+#if DEBUG
+        Console.WriteLine("WARNING: a Debug build; run with -c Release for numbers worth keeping.");
+#endif
+        ThreadPool.SetMinThreads(Math.Max(32, Environment.ProcessorCount), Math.Max(32, Environment.ProcessorCount));
+        var scale = quick ? 20 : 1;
+        var total = Stopwatch.StartNew();
+        Console.WriteLine($"SCOFacts event store benchmark{(quick ? " (--quick: workloads scaled down 20x, a smoke run)" : "")}");
+
+        await using var cluster = LocalPostgresCluster.CreateThrowaway(new LocalPostgresClusterOptions { Fsync = true });
+        await cluster.StartAsync();
+        var migrations = Path.Combine(AppContext.BaseDirectory, "migrations");
+        if (!Directory.Exists(migrations)) throw new DirectoryNotFoundException($"No migrations folder at {migrations}.");
+
+        await using var appendDb = await CreateDatabaseAsync(cluster, "bench_append", migrations);
+        var server = await ReadServerAsync(appendDb);
+        Console.WriteLine($"PostgreSQL {server.Version}: fsync={server.Fsync}, synchronous_commit={server.SynchronousCommit}, " +
+                          $"wal_sync_method={server.WalSyncMethod}, full_page_writes={server.FullPageWrites}, shared_buffers={server.SharedBuffers}");
+        Console.WriteLine();
+
+        var rows = new List<Row>();
+        await using (var afterCommit = new Store(appendDb, new EventStoreOptions { Types = Workload.NewRegistry(), Notify = NotifyMode.AfterCommit }))
+        await using (var inTransaction = new Store(appendDb, new EventStoreOptions { Types = Workload.NewRegistry(), Notify = NotifyMode.InTransaction }))
+        await using (var noNotify = new Store(appendDb, new EventStoreOptions { Types = Workload.NewRegistry(), Notify = NotifyMode.None }))
+        {
+            await RawBaseline.CreateAsync(appendDb);
+            var run = 0;
+            string NextPrefix() => $"bench-{++run}";
+
+            // Row 1: single-event appends, one writer, a new stream per append.
+            rows.Add(await AppendRowAsync("1", "single-event appends, 1 writer, distinct streams",
+                writers: 1, perWriter: 1500 / scale, eventsPerAppend: 1,
+                [("store", afterCommit)], appendDb, NextPrefix));
+
+            // Rows 2 and 4: 16 writers; default AfterCommit and InTransaction NOTIFY in the same rounds, one baseline.
+            Console.WriteLine("[2, 4, 4b] single-event appends, 16 writers, distinct streams: NotifyMode.AfterCommit, InTransaction and None");
+            var sixteen = await AppendRowsAsync(16, 500 / scale, 1,
+                [("AfterCommit", afterCommit), ("InTransaction", inTransaction), ("None", noNotify)], appendDb, NextPrefix);
+            rows.Add(sixteen[0] with { Id = "2", Workload = "single-event appends, 16 writers, distinct streams (NotifyMode.AfterCommit, default)" });
+
+            // Row 3: 100-event appends, four writers.
+            rows.Add(await AppendRowAsync("3", "100-event appends, 4 writers, distinct streams",
+                writers: 4, perWriter: Math.Max(2, 100 / scale), eventsPerAppend: 100,
+                [("store", afterCommit)], appendDb, NextPrefix));
+
+            rows.Add(sixteen[1] with { Id = "4", Workload = "as row 2 with NotifyMode.InTransaction (NOTIFY inside the append's transaction)" });
+            rows.Add(sixteen[2] with { Id = "4b", Workload = "as row 2 with NotifyMode.None (no NOTIFY; for reference)" });
+        }
+
+        if (appendsOnly)
+        {
+            PrintTable(rows, server, total.Elapsed, quick);
+            return 0;
+        }
+
+        // Rows 5 and 6 read a log of exactly N events in a database of their own.
+        var feedEvents = FeedEventsFull / scale;
+        await using var feedDb = await CreateDatabaseAsync(cluster, "bench_feed", migrations);
+        await using (var store = new Store(feedDb, new EventStoreOptions { Types = Workload.NewRegistry(), Notify = NotifyMode.None }))
+        {
+            rows.Add(await LoadAsync(store, feedEvents));
+            await Vacuum(feedDb);
+            rows.Add(await FeedRowAsync(store, feedDb, feedEvents));
+            rows.Add(await ProjectionRowAsync(store, feedDb, feedEvents));
+        }
+
+        PrintTable(rows, server, total.Elapsed, quick);
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- appends
+
+    private static async Task<Row> AppendRowAsync(string id, string workload, int writers, int perWriter, int eventsPerAppend,
+        (string Name, Store Store)[] stores, NpgsqlDataSource db, Func<string> prefix)
+    {
+        Console.WriteLine($"[{id}] {workload}");
+        var result = await AppendRowsAsync(writers, perWriter, eventsPerAppend, stores, db, prefix);
+        return result[0] with { Id = id, Workload = workload };
+    }
+
+    /// <summary>Warms up, then runs <see cref="Rounds"/> rounds of (baseline, each store), returning one row per store.</summary>
+    private static async Task<Row[]> AppendRowsAsync(int writers, int perWriter, int eventsPerAppend,
+        (string Name, Store Store)[] stores, NpgsqlDataSource db, Func<string> prefix)
+    {
+        var warmup = Math.Max(1, perWriter / 10);
+        await RunBaselineAsync(db, writers, warmup, eventsPerAppend, prefix());
+        foreach (var (_, store) in stores) await RunStoreAsync(store, writers, warmup, eventsPerAppend, prefix());
+
+        var baseline = new List<Segment>();
+        var measured = stores.Select(_ => new List<Segment>()).ToArray();
+        for (var round = 1; round <= Rounds; round++)
+        {
+            var b = await RunBaselineAsync(db, writers, perWriter, eventsPerAppend, prefix());
+            baseline.Add(b);
+            var line = new StringBuilder().Append(Inv, $"    round {round}: baseline {Rate(b, eventsPerAppend)}");
+            for (var s = 0; s < stores.Length; s++)
+            {
+                var m = await RunStoreAsync(stores[s].Store, writers, perWriter, eventsPerAppend, prefix());
+                measured[s].Add(m);
+                line.Append(Inv, $", {stores[s].Name} {Rate(m, eventsPerAppend)}");
+            }
+            Console.WriteLine(line);
+        }
+
+        var unit = eventsPerAppend == 1 ? "appends/s" : "events/s";
+        double Throughput(Segment s) => eventsPerAppend == 1 ? s.OpsPerSecond : s.EventsPerSecond;
+        var baselineRate = Median(baseline.Select(Throughput));
+        var baselineLatency = Latencies(baseline);
+        return measured.Select(m => new Row("", "", Median(m.Select(Throughput)), baselineRate, unit,
+            Latencies(m), baselineLatency)).ToArray();
+    }
+
+    private static string Rate(Segment s, int eventsPerAppend) =>
+        eventsPerAppend == 1
+            ? string.Create(Inv, $"{s.OpsPerSecond:N0} appends/s")
+            : string.Create(Inv, $"{s.EventsPerSecond:N0} events/s ({s.OpsPerSecond:N0} appends/s)");
+
+    private static Task<Segment> RunStoreAsync(Store store, int writers, int perWriter, int eventsPerAppend, string prefix) =>
+        Writers.RunAsync(writers, perWriter, eventsPerAppend, async (w, i) =>
+        {
+            var stream = string.Create(Inv, $"{prefix}-s{w}-{i}");
+            await store.AppendAsync(stream, ExpectedVersion.NoStream, Workload.Events(stream, eventsPerAppend), Workload.Metadata());
+        });
+
+    private static Task<Segment> RunBaselineAsync(NpgsqlDataSource db, int writers, int perWriter, int eventsPerAppend, string prefix) =>
+        Writers.RunAsync(writers, perWriter, eventsPerAppend, async (w, i) =>
+        {
+            var stream = string.Create(Inv, $"{prefix}-b{w}-{i}");
+            await RawBaseline.AppendAsync(db, stream, Workload.Events(stream, eventsPerAppend), Workload.Metadata());
+        });
+
+    // ---------------------------------------------------------------- feed and projection
+
+    private static async Task<Row> LoadAsync(Store store, long events)
+    {
+        const int perAppend = 100;
+        const int writers = 4;
+        var perWriter = (int)(events / perAppend / writers);
+        Console.WriteLine($"[load] {perWriter * writers * perAppend:N0} events through append_events: {perAppend}-event appends, {writers} writers");
+        var segment = await Writers.RunAsync(writers, perWriter, perAppend, async (w, i) =>
+        {
+            var stream = string.Create(Inv, $"feed-{w}-{i}");
+            await store.AppendAsync(stream, ExpectedVersion.NoStream, Workload.Events(stream, perAppend), Workload.Metadata());
+        });
+        Console.WriteLine(string.Create(Inv, $"    {segment.EventsPerSecond:N0} events/s in {segment.Elapsed.TotalSeconds:F1} s"));
+        return new Row("-", $"load for rows 5-6: {segment.Events:N0} events, 100-event appends, 4 writers (no baseline)",
+            segment.EventsPerSecond, double.NaN, "events/s", Latencies([segment]), null);
+    }
+
+    private static async Task<Row> FeedRowAsync(Store store, NpgsqlDataSource db, long events)
+    {
+        const string workload = "feed read: ReadFeedAsync in pages of 1,000 vs raw keyset scan ORDER BY global_position";
+        Console.WriteLine($"[5] {workload}");
+        // Warm-up: JIT and the first pages' cache; both sides then read the whole log.
+        await ReadFeedAsync(store, Math.Min(events, 20_000));
+        await ReadRawAsync(db, Math.Min(events, 20_000));
+        var storeRates = new List<double>();
+        var rawRates = new List<double>();
+        for (var round = 1; round <= 3; round++)
+        {
+            var raw = await ReadRawAsync(db, events);
+            var feed = await ReadFeedAsync(store, events);
+            rawRates.Add(raw);
+            storeRates.Add(feed);
+            Console.WriteLine(string.Create(Inv, $"    round {round}: baseline {raw:N0} events/s, store {feed:N0} events/s"));
+        }
+        return new Row("5", workload, storeRates.Max(), rawRates.Max(), "events/s", null, null);
+    }
+
+    private static async Task<double> ReadFeedAsync(Store store, long events)
+    {
+        var clock = Stopwatch.StartNew();
+        var position = FeedPosition.Start;
+        long read = 0;
+        while (read < events)
+        {
+            var page = await store.ReadFeedAsync(position, FeedPageSize);
+            if (page.Events.Count == 0) break;
+            read += page.Events.Count;
+            position = page.Next;
+        }
+        clock.Stop();
+        Require(read >= events, $"the feed returned {read} events, expected {events}");
+        return read / clock.Elapsed.TotalSeconds;
+    }
+
+    private const string RawColumns =
+        "global_position, transaction_id, stream_id, stream_version, event_type, data::text, metadata::text, recorded_at, hash";
+
+    /// <summary>Raw keyset scan over the same table and columns, materialising every value but deserialising nothing.</summary>
+    private static async Task<double> ReadRawAsync(NpgsqlDataSource db, long events)
+    {
+        var clock = Stopwatch.StartNew();
+        long after = 0;
+        long read = 0;
+        long checksum = 0;
+        while (read < events)
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            await using var command = new NpgsqlCommand(
+                $"SELECT {RawColumns} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = after });
+            command.Parameters.Add(new NpgsqlParameter { Value = FeedPageSize });
+            var n = 0;
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    after = reader.GetInt64(0);
+                    checksum += (long)reader.GetFieldValue<ulong>(1) + reader.GetString(2).Length + reader.GetInt64(3)
+                        + reader.GetString(4).Length + reader.GetString(5).Length + reader.GetString(6).Length
+                        + reader.GetFieldValue<DateTime>(7).Ticks + reader.GetFieldValue<byte[]>(8).Length;
+                    n++;
+                }
+            }
+            if (n == 0) break;
+            read += n;
+        }
+        clock.Stop();
+        Require(read >= events && checksum != 0, $"the raw scan returned {read} events, expected {events}");
+        return read / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<Row> ProjectionRowAsync(Store store, NpgsqlDataSource db, long events)
+    {
+        const string workload = "async projection catch-up (per-stream counter): ProjectionDaemon vs raw (read page, apply, commit) loop";
+        Console.WriteLine($"[6] {workload}");
+        var head = await HeadAsync(db);
+        var daemonRates = new List<double>();
+        var rawRates = new List<double>();
+        // Each round projects into fresh tables (and so a fresh checkpoint): baseline, then daemon.
+        for (var round = 1; round <= 2; round++)
+        {
+            var rawTable = string.Create(Inv, $"bench_counters_raw_{round}");
+            var daemonTable = string.Create(Inv, $"bench_counters_daemon_{round}");
+            await CounterProjection.CreateTableAsync(db, rawTable);
+            await CounterProjection.CreateTableAsync(db, daemonTable);
+
+            var raw = await RawProjectionAsync(db, rawTable);
+            rawRates.Add(raw);
+
+            var projection = new CounterProjection(daemonTable);
+            var daemon = new ProjectionDaemon(store, [projection], new DaemonOptions { PollInterval = TimeSpan.FromMilliseconds(200) });
+            var clock = Stopwatch.StartNew();
+            await daemon.StartAsync(CancellationToken.None);
+            var reached = FeedPosition.Start;
+            while (reached < head)
+            {
+                await Task.Delay(10);
+                reached = await ProjectionCheckpoints.ReadAsync(db, projection.Name, CancellationToken.None);
+                Require(clock.Elapsed < TimeSpan.FromMinutes(10), "the daemon did not catch up within 10 minutes");
+            }
+            clock.Stop();
+            await daemon.StopAsync(CancellationToken.None);
+            daemon.Dispose();
+            var rate = events / clock.Elapsed.TotalSeconds;
+            daemonRates.Add(rate);
+            Console.WriteLine(string.Create(Inv, $"    round {round}: baseline {raw:N0} events/s, daemon {rate:N0} events/s ({daemon.BatchesCommitted:N0} batches)"));
+
+            // Both must have counted every event exactly once.
+            foreach (var table in new[] { rawTable, daemonTable })
+            {
+                await using var check = db.CreateCommand($"SELECT coalesce(sum(events), 0)::bigint FROM {table}");
+                var counted = (long)(await check.ExecuteScalarAsync())!;
+                Require(counted == events, $"{table} counted {counted} events, expected {events}");
+            }
+        }
+        return new Row("6", workload, daemonRates.Max(), rawRates.Max(), "events/s", null, null);
+    }
+
+    /// <summary>The same projection work without checkpoint or leader logic: read a page, fold it, upsert, commit.</summary>
+    private static async Task<double> RawProjectionAsync(NpgsqlDataSource db, string table)
+    {
+        var clock = Stopwatch.StartNew();
+        long after = 0;
+        long read = 0;
+        while (true)
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            var counts = new Dictionary<string, (long Events, long LastVersion)>(StringComparer.Ordinal);
+            await using (var command = new NpgsqlCommand(
+                $"SELECT {RawColumns} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2", connection, transaction))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = after });
+                command.Parameters.Add(new NpgsqlParameter { Value = DaemonDefaults.BatchSize });
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    after = reader.GetInt64(0);
+                    _ = reader.GetFieldValue<ulong>(1);
+                    CounterProjection.Count(counts, reader.GetString(2), reader.GetInt64(3));
+                    _ = reader.GetString(4);
+                    _ = reader.GetString(5);
+                    _ = reader.GetString(6);
+                    _ = reader.GetFieldValue<DateTime>(7);
+                    _ = reader.GetFieldValue<byte[]>(8);
+                    read++;
+                }
+            }
+            if (counts.Count == 0) break;
+            await CounterProjection.UpsertAsync(transaction, table, counts, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+        clock.Stop();
+        return read / clock.Elapsed.TotalSeconds;
+    }
+
+    private static readonly DaemonOptions DaemonDefaults = new();
+
+    private static async Task<FeedPosition> HeadAsync(NpgsqlDataSource db)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT transaction_id::text, global_position FROM events ORDER BY transaction_id DESC, global_position DESC LIMIT 1");
+        await using var reader = await command.ExecuteReaderAsync();
+        Require(await reader.ReadAsync(), "the log is empty");
+        return new FeedPosition(ulong.Parse(reader.GetString(0), Inv), reader.GetInt64(1));
+    }
+
+    // ---------------------------------------------------------------- setup and output
+
+    private static async Task<NpgsqlDataSource> CreateDatabaseAsync(LocalPostgresCluster cluster, string name, string migrations)
+    {
+        await using (var admin = new NpgsqlConnection(cluster.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        var connectionString = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = name, MaxPoolSize = 64 }.ConnectionString;
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        await new MigrationRunner(dataSource, migrations).ApplyAsync();
+        return dataSource;
+    }
+
+    private static async Task Vacuum(NpgsqlDataSource db)
+    {
+        await using var command = db.CreateCommand("VACUUM ANALYZE");
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private sealed record ServerInfo(string Version, string Fsync, string SynchronousCommit, string WalSyncMethod, string FullPageWrites, string SharedBuffers);
+
+    private static async Task<ServerInfo> ReadServerAsync(NpgsqlDataSource db)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT current_setting('server_version'), current_setting('fsync'), current_setting('synchronous_commit'), " +
+            "current_setting('wal_sync_method'), current_setting('full_page_writes'), current_setting('shared_buffers')");
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return new ServerInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5));
+    }
+
+    private sealed record Latency(double P50, double P99);
+
+    private sealed record Row(string Id, string Workload, double Store, double Baseline, string Unit, Latency? StoreLatency, Latency? BaselineLatency);
+
+    private static Latency Latencies(IEnumerable<Segment> segments)
+    {
+        var all = segments.SelectMany(s => s.LatenciesMs).Order().ToArray();
+        return new Latency(Writers.Percentile(all, 50), Writers.Percentile(all, 99));
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition) throw new InvalidOperationException("Benchmark check failed: " + message);
+    }
+
+    private static void PrintTable(List<Row> rows, ServerInfo server, TimeSpan elapsed, bool quick)
+    {
+        static string L(Latency? l) => l is null ? "" : string.Create(Inv, $"{l.P50:F2} / {l.P99:F2}");
+        Console.WriteLine();
+        Console.WriteLine(quick ? "## Event store benchmark (--quick smoke run: not a measurement)" : "## Event store benchmark");
+        Console.WriteLine();
+        Console.WriteLine("| # | Workload | Store | Baseline | Store/Baseline | Store p50 / p99 ms | Baseline p50 / p99 ms |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            var baseline = double.IsNaN(r.Baseline) ? "-" : string.Create(Inv, $"{r.Baseline:N0} {r.Unit}");
+            var ratio = double.IsNaN(r.Baseline) ? "-" : string.Create(Inv, $"{r.Store / r.Baseline:F2}x");
+            Console.WriteLine(string.Create(Inv,
+                $"| {r.Id} | {r.Workload} | {r.Store:N0} {r.Unit} | {baseline} | {ratio} | {L(r.StoreLatency)} | {L(r.BaselineLatency)} |"));
+        }
+        Console.WriteLine();
+        var memoryGb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
+        Console.WriteLine(string.Create(Inv,
+            $"Machine: {Environment.ProcessorCount} cores, {memoryGb:F1} GiB memory, {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), " +
+            $"{RuntimeInformation.FrameworkDescription}, PostgreSQL {server.Version} (fsync={server.Fsync}, synchronous_commit={server.SynchronousCommit}, " +
+            $"wal_sync_method={server.WalSyncMethod}, shared_buffers={server.SharedBuffers}); total run {elapsed.TotalMinutes:F1} min."));
+    }
+}
