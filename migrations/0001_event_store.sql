@@ -13,7 +13,9 @@ CREATE TABLE streams (
 
 CREATE TABLE events (
     global_position bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    stream_id       text        NOT NULL REFERENCES streams (stream_id),
+    -- No foreign key to streams: append_events is the only writer of both and keeps them
+    -- in step under the stream's lock; the verifier checks every stream head against its events.
+    stream_id       text        NOT NULL,
     stream_version  bigint      NOT NULL CHECK (stream_version >= 1),
     event_type      text        NOT NULL,
     data            jsonb       NOT NULL,
@@ -85,7 +87,9 @@ CREATE FUNCTION event_hash(
     data            jsonb,
     metadata        jsonb,
     recorded_at     timestamptz) RETURNS bytea
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+-- STABLE, not IMMUTABLE: extract() on a timestamptz and convert_to are STABLE, and an
+-- honestly declared SQL function is inlined into append_events instead of called per event.
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT sha256(convert_to(
         coalesce(encode(previous, 'hex'), '') || E'\n' ||
         global_position::text || E'\n' ||
@@ -121,8 +125,9 @@ DECLARE
     v_now       timestamptz := clock_timestamp();
     v_xid       xid8;
     v_count     int := coalesce(array_length(p_types, 1), 0);
-    v_position  bigint;
-    v_version   bigint;
+    v_sequence  regclass;
+    v_positions bigint[];
+    v_hashes    bytea[];
     v_first     bigint;
     v_last      bigint;
     v_claimed   boolean;
@@ -156,58 +161,63 @@ BEGIN
         END IF;
     END IF;
 
-    SELECT s.version, s.last_hash INTO v_current, v_hash
-    FROM streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
-    v_exists := FOUND;
+    v_xid := pg_current_xact_id();
+    v_sequence := pg_get_serial_sequence('events', 'global_position')::regclass;
 
-    IF NOT v_exists THEN
-        INSERT INTO streams AS s (stream_id, stream_type, version)
-        VALUES (p_stream_id, p_stream_type, 0)
-        ON CONFLICT DO NOTHING;
-        IF FOUND THEN
+    LOOP
+        SELECT s.version, s.last_hash INTO v_current, v_hash
+        FROM streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
+        v_exists := FOUND;
+        IF NOT v_exists THEN
             v_current := 0;
             v_hash := NULL;
-        ELSE
-            -- Another writer created the stream and committed first.
-            SELECT s.version, s.last_hash INTO v_current, v_hash
-            FROM streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
-            v_exists := true;
         END IF;
-    END IF;
 
-    IF (p_expected = -1 AND v_exists) OR (p_expected >= 0 AND p_expected <> v_current) THEN
-        RAISE EXCEPTION 'stream % is at version %, expected %', p_stream_id, v_current,
-            CASE p_expected WHEN -1 THEN 'no stream' ELSE p_expected::text END
-            USING ERRCODE = 'SF409', HINT = v_current::text;
-    END IF;
+        IF (p_expected = -1 AND v_exists) OR (p_expected >= 0 AND p_expected <> v_current) THEN
+            RAISE EXCEPTION 'stream % is at version %, expected %', p_stream_id, v_current,
+                CASE p_expected WHEN -1 THEN 'no stream' ELSE p_expected::text END
+                USING ERRCODE = 'SF409', HINT = v_current::text;
+        END IF;
 
-    v_xid := pg_current_xact_id();
-    FOR i IN 1 .. v_count LOOP
-        v_version := v_current + i;
-        v_position := nextval(pg_get_serial_sequence('events', 'global_position'));
-        v_hash := event_hash(v_hash, v_position, v_xid, p_stream_id, v_version,
-                             p_types[i], p_data[i], p_metadata[i], v_now);
-        INSERT INTO events (global_position, stream_id, stream_version, event_type, data,
-                            metadata, recorded_at, transaction_id, hash)
-        OVERRIDING SYSTEM VALUE
-        VALUES (v_position, p_stream_id, v_version, p_types[i], p_data[i],
-                p_metadata[i], v_now, v_xid, v_hash);
-        global_position := v_position;
-        stream_version := v_version;
-        transaction_id := v_xid;
-        recorded_at := v_now;
-        hash := v_hash;
-        duplicate := false;
-        RETURN NEXT;
+        v_positions := '{}';
+        v_hashes := '{}';
+        FOR i IN 1 .. v_count LOOP
+            v_positions[i] := nextval(v_sequence);
+            v_hash := event_hash(v_hash, v_positions[i], v_xid, p_stream_id, v_current + i,
+                                 p_types[i], p_data[i], p_metadata[i], v_now);
+            v_hashes[i] := v_hash;
+        END LOOP;
+
+        IF v_exists THEN
+            UPDATE streams s SET version = v_current + v_count, last_hash = v_hash, updated_at = v_now
+            WHERE s.stream_id = p_stream_id;
+            EXIT;
+        END IF;
+
+        INSERT INTO streams AS s (stream_id, stream_type, version, last_hash, updated_at)
+        VALUES (p_stream_id, p_stream_type, v_count, v_hash, v_now)
+        ON CONFLICT DO NOTHING;
+        EXIT WHEN FOUND;
+        -- Another writer created the stream and committed after it was read: read it again.
     END LOOP;
 
-    UPDATE streams s SET version = v_current + v_count, last_hash = v_hash, updated_at = v_now
-    WHERE s.stream_id = p_stream_id;
+    INSERT INTO events (global_position, stream_id, stream_version, event_type, data,
+                        metadata, recorded_at, transaction_id, hash)
+    OVERRIDING SYSTEM VALUE
+    SELECT u.e_position, p_stream_id, v_current + u.e_n, u.e_type, u.e_data,
+           u.e_metadata, v_now, v_xid, u.e_hash
+    FROM unnest(v_positions, p_types[1:v_count], p_data[1:v_count], p_metadata[1:v_count], v_hashes)
+         WITH ORDINALITY AS u(e_position, e_type, e_data, e_metadata, e_hash, e_n);
 
     IF p_idempotency_key IS NOT NULL THEN
         UPDATE stream_idempotency si
         SET first_version = v_current + 1, last_version = v_current + v_count
         WHERE si.stream_id = p_stream_id AND si.idempotency_key = p_idempotency_key;
     END IF;
+
+    RETURN QUERY
+        SELECT u.e_position, v_current + u.e_n, v_xid, v_now, u.e_hash, false
+        FROM unnest(v_positions, v_hashes) WITH ORDINALITY AS u(e_position, e_hash, e_n)
+        ORDER BY u.e_n;
 END;
 $$;
