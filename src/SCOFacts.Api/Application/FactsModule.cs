@@ -7,6 +7,7 @@ using SCOFacts.Api.Platform;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Seeding;
 using SCOFacts.Api.Sources;
+using SCOFacts.Api.Trust;
 using SCOFacts.Domain;
 using SCOFacts.EventStore;
 using SCOFacts.EventStore.Projections;
@@ -50,6 +51,9 @@ public static class FactsModule
         services.AddSingleton<SeedLoader>();
         services.AddSingleton(sp => new ProjectionRebuilder(sp.GetRequiredService<EventStore.EventStore>()));
         services.AddSingleton<IProjection, DigestProjection>();
+        services.AddSingleton<TrustProjection>();
+        services.AddSingleton<IProjection>(sp => sp.GetRequiredService<TrustProjection>());
+        services.AddSingleton<TrustQueries>();
         services.AddSingleton(sp => new ProjectionDaemon(sp.GetRequiredService<EventStore.EventStore>(),
             sp.GetServices<IProjection>(), new DaemonOptions(), sp.GetRequiredService<ILogger<ProjectionDaemon>>()));
         return services;
@@ -74,6 +78,7 @@ public static class FactsModule
         app.MapSourcesApi();
         app.MapFactsApi();
         app.MapClaimsApi();
+        app.MapTrustApi();
         return app;
     }
 }
