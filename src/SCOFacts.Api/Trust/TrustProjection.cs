@@ -230,6 +230,8 @@ internal static class TrustInputs
         {
             // A claim recorded under older rules that no longer normalises is left out, as reconciliation does.
             if (!definition.TryNormalise(claim.Value, out var value, out _)) continue;
+            // Nor can an empty interval ("less than 0") be right or wrong about anything.
+            if (value.Interval is { } empty && (empty.IsEmpty || double.IsNaN(empty.Lower) || double.IsNaN(empty.Upper))) continue;
             var voice = voices.TryGetValue(claim.SourceId, out var v) ? v : VoiceOf(claim.SourceId);
             var interval = value.Interval;
             rows.Add(new Row(claim.ClaimId, ObjectIdOf(definition.FactId, claim.ValidTime), claim.SourceId, voice,
