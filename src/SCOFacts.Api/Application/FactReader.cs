@@ -97,7 +97,10 @@ public sealed class FactReader(EventStore.EventStore store, NpgsqlDataSource dat
         if (knownAt is { } at) command.Parameters.Add(new NpgsqlParameter { Value = at.UtcDateTime });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            learned[reader.GetString(0)] = (reader.GetDouble(1), reader.GetInt32(2));
+        {
+            // A history row without a reliability: the source had nothing left to learn from at that moment.
+            if (!reader.IsDBNull(1)) learned[reader.GetString(0)] = (reader.GetDouble(1), reader.GetInt32(2));
+        }
         return learned;
     }
 }

@@ -12,6 +12,7 @@ using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Seeding;
 using SCOFacts.Api.Sources;
 using SCOFacts.Api.Timeline;
+using SCOFacts.Api.Trust;
 using SCOFacts.Domain;
 using SCOFacts.EventStore;
 using SCOFacts.EventStore.Projections;
@@ -56,6 +57,9 @@ public static class FactsModule
         services.AddSingleton<SeedLoader>();
         services.AddSingleton(sp => new ProjectionRebuilder(sp.GetRequiredService<EventStore.EventStore>()));
         services.AddSingleton<IProjection, DigestProjection>();
+        services.AddSingleton<TrustProjection>();
+        services.AddSingleton<IProjection>(sp => sp.GetRequiredService<TrustProjection>());
+        services.AddSingleton<TrustQueries>();
         services.AddSingleton(sp => new ProjectionDaemon(sp.GetRequiredService<EventStore.EventStore>(),
             sp.GetServices<IProjection>(), new DaemonOptions(), sp.GetRequiredService<ILogger<ProjectionDaemon>>()));
         return services;
@@ -85,6 +89,7 @@ public static class FactsModule
         app.MapFeedApi();
         app.MapAuditApi();
         app.MapClaimReviewApi();
+        app.MapTrustApi();
         return app;
     }
 }

@@ -123,8 +123,11 @@ public sealed record SourceResponse(
     }
 }
 
-/// <summary>The weight reconciliation uses (<paramref name="Value"/>) and both inputs: the editor's rating and the learned estimate.</summary>
-public sealed record ReliabilityView(double Value, string Origin, int Support, double? Rated, string? RatingReason, string? RatedBy, double? Learned, int LearnedSupport);
+/// <summary>The weight reconciliation uses (<paramref name="Value"/>) and both inputs: the editor's rating and the learned estimate.
+/// <paramref name="LearnedHistory"/> (a single source's view only) lists how the learned estimate changed, oldest first.</summary>
+public sealed record ReliabilityView(double Value, string Origin, int Support, double? Rated, string? RatingReason, string? RatedBy, double? Learned, int LearnedSupport,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<SCOFacts.Api.Trust.LearnedEstimate>? LearnedHistory = null);
 
 /// <summary>A page of a list; pass <paramref name="NextCursor"/> as <c>cursor</c> for the next one.</summary>
 public sealed record PageResponse<T>(IReadOnlyList<T> Items, string? NextCursor);

@@ -120,11 +120,19 @@ public sealed class FactsProjection : IProjection
         return facts;
     }
 
-    private static async Task RefreshFactAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// Folds a fact's stream and reconciles it with the current weights into its fact_views row (updated at
+    /// <paramref name="at"/>, or the stream's last event time when null), and unless <paramref name="viewOnly"/>,
+    /// rewrites its claim_index rows and its sources' counts. The trust projection re-reconciles with
+    /// <paramref name="viewOnly"/> set after learned weights move: the index and counts do not depend on them.
+    /// </summary>
+    internal static async Task RefreshFactAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId,
+        DateTimeOffset? at, CancellationToken cancellationToken, bool viewOnly = false)
     {
         var events = await ReadStreamAsync(connection, transaction, streamId, cancellationToken);
         var state = Fact.Fold(events.Select(e => e.Data));
         if (state.Definition is not { } definition) return;
+        var updatedAt = at ?? events[^1].RecordedAt;
         var claims = state.ClaimsInOrder.ToList();
 
         // Sources whose counts change: those cited now and those cited before this event.
@@ -163,8 +171,13 @@ public sealed class FactsProjection : IProjection
                 Wire.Name(result.Verdict), value?.Display, value?.Interval?.Lower, value?.Interval?.Upper, value?.Key,
                 result.Confidence, result.ReferenceDate, claims.Count, claims.Count(c => c.IsActive),
                 claims.Count(c => c.OpenDispute is not null), result.Explanation,
-                events[0].RecordedAt.UtcDateTime, at.UtcDateTime);
+                events[0].RecordedAt.UtcDateTime, updatedAt.UtcDateTime);
             batch.BatchCommands.Add(upsert);
+            if (viewOnly)
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+                return;
+            }
 
             var clear = new NpgsqlBatchCommand("DELETE FROM claim_index WHERE fact_id = $1");
             AddParameters(clear, definition.FactId);

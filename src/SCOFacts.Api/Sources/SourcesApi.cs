@@ -2,6 +2,7 @@ using SCOFacts.Api.Application;
 using SCOFacts.Api.Http;
 using SCOFacts.Api.Platform;
 using SCOFacts.Api.ReadModels;
+using SCOFacts.Api.Trust;
 using SCOFacts.Domain.Sources;
 using SCOFacts.Domain.Values;
 
@@ -54,11 +55,13 @@ public static class SourcesApi
         return TypedResults.Ok(new PageResponse<SourceResponse>(page.Items.Select(SourceResponse.From).ToList(), page.NextCursor));
     }
 
-    private static async Task<IResult> GetAsync(string sourceId, FactQueries queries, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string sourceId, FactQueries queries, TrustQueries trust, HttpContext context, CancellationToken cancellationToken)
     {
         if (await queries.GetSourceAsync(sourceId, cancellationToken) is not { } row) return Problems.NotFound($"No source '{sourceId}'.");
         context.Response.SetETag(row.Version);
-        return TypedResults.Ok(SourceResponse.From(row));
+        var response = SourceResponse.From(row);
+        var history = await trust.HistoryAsync(sourceId, cancellationToken);
+        return TypedResults.Ok(response with { Reliability = response.Reliability with { LearnedHistory = history } });
     }
 
     private static async Task<IResult> RegisterAsync(RegisterSourceRequest request, FactsDesk desk, FactQueries queries, HttpContext context, CancellationToken cancellationToken)

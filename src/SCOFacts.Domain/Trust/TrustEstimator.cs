@@ -25,7 +25,7 @@ public static class TrustEstimator
 
         var model = TrustModel.Build(claims, priors ?? [], options);
         var reliability = model.InitialReliabilities(previous);
-        if (options.DetectCopying) model.ApplyCopyGroups(previous);
+        if (options.DetectCopying && options.WarmStartCopyGroups) model.ApplyCopyGroups(previous);
 
         var (iterations, converged) = model.Iterate(reliability, options.MaxIterations);
 

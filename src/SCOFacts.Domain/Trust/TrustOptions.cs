@@ -45,6 +45,13 @@ public sealed record TrustOptions
     /// <summary>Whether to look for sources that copy each other and fold each such group into one voice.</summary>
     public bool DetectCopying { get; init; } = true;
 
+    /// <summary>
+    /// Whether a warm start also keeps the copy groups the previous estimate found (faster, but a group once
+    /// found stays until a cold start). Off, a warm start reuses only the reliabilities as a starting point and
+    /// copying is detected afresh, so the estimate no longer depends on the history of estimates.
+    /// </summary>
+    public bool WarmStartCopyGroups { get; init; } = true;
+
     /// <summary>Rounds of copy detection, each followed by re-estimation; later rounds see the corrected reliabilities.</summary>
     public int CopyDetectionRounds { get; init; } = 2;
 

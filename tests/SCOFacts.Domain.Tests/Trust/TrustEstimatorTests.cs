@@ -71,6 +71,37 @@ public class TrustEstimatorTests
     }
 
     [Fact]
+    public void Without_warm_copy_groups_a_warm_start_forgets_copying_the_claims_no_longer_show()
+    {
+        var bots = new[] { "bot-1", "bot-2", "bot-3", "bot-4" };
+        var claims = new List<TrustClaim>();
+        for (var i = 0; i < 8; i++)
+        {
+            var obj = $"o{i}";
+            var botValue = i < 2 ? "truth" : $"copied-error-{i}";
+            foreach (var bot in bots) claims.Add(Key($"{obj}-{bot}", obj, bot, botValue));
+            claims.Add(Key($"{obj}-i1", obj, $"independent-a-{i}", "truth"));
+            claims.Add(Key($"{obj}-i2", obj, $"independent-b-{i}", "truth"));
+        }
+
+        var previous = TrustEstimator.Estimate(claims);
+        // The copied errors are retracted: what is left is no evidence of copying.
+        var remaining = claims.Where(c => c.ObjectId is "o0" or "o1").ToList();
+        var cold = TrustEstimator.Estimate(remaining);
+        var sticky = TrustEstimator.Estimate(remaining, previous: previous);
+        var fresh = TrustEstimator.Estimate(remaining, options: new TrustOptions { WarmStartCopyGroups = false }, previous: previous);
+
+        Assert.Equal("bot-1", previous.Source("bot-2")!.CopyGroup);
+        Assert.Equal("bot-1", sticky.Source("bot-2")!.CopyGroup);
+        Assert.All(bots, bot => Assert.Null(fresh.Source(bot)!.CopyGroup));
+        foreach (var source in cold.Sources)
+        {
+            Assert.Equal(source.CopyGroup, fresh.Source(source.SourceId)!.CopyGroup);
+            Assert.Equal(source.Reliability, fresh.ReliabilityOf(source.SourceId), 4);
+        }
+    }
+
+    [Fact]
     public void Sources_agreeing_on_the_truth_are_not_taken_for_copiers()
     {
         var claims = new List<TrustClaim>();
