@@ -41,14 +41,15 @@ public sealed class FactHistory(EventStore.EventStore store, NpgsqlDataSource da
                 var source = Source.Fold(stream.Where(s => s.RecordedAt <= e.RecordedAt).Select(s => s.Data));
                 if (!source.IsRegistered) continue;
                 var estimate = learned.GetValueOrDefault(id)?.LastOrDefault(l => l.At <= e.RecordedAt);
-                entries.Add(Reliabilities.FromState(source, estimate?.Reliability, estimate?.Support ?? 0));
+                entries.Add(Reliabilities.FromState(source, estimate?.Reliability, estimate?.Reliability is null ? 0 : estimate.Support));
             }
             steps.Add(new HistoryStep(e, state, Reconciler.Reconcile(state, new SourceReliabilities(entries), null)));
         }
         return steps;
     }
 
-    private sealed record Estimate(DateTimeOffset At, double Reliability, int Support);
+    // A null reliability: the source had nothing left to learn from at that moment.
+    private sealed record Estimate(DateTimeOffset At, double? Reliability, int Support);
 
     private async Task<Dictionary<string, List<Estimate>>> LearnedHistoryAsync(IReadOnlyList<string> sourceIds, CancellationToken cancellationToken)
     {
@@ -61,7 +62,7 @@ public sealed class FactHistory(EventStore.EventStore store, NpgsqlDataSource da
         {
             var id = reader.GetString(0);
             if (!history.TryGetValue(id, out var list)) history[id] = list = [];
-            list.Add(new Estimate(new DateTimeOffset(reader.GetFieldValue<DateTime>(1), TimeSpan.Zero), reader.GetDouble(2), reader.GetInt32(3)));
+            list.Add(new Estimate(new DateTimeOffset(reader.GetFieldValue<DateTime>(1), TimeSpan.Zero), reader.IsDBNull(2) ? null : reader.GetDouble(2), reader.GetInt32(3)));
         }
         return history;
     }
