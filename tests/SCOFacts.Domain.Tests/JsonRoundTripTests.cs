@@ -158,6 +158,10 @@ public class JsonRoundTripTests
         Assert.Contains("\"validTime\":{}", json, StringComparison.Ordinal);
         Assert.Contains("\"single-source\"", JsonSerializer.Serialize(Verdict.SingleSource, Web), StringComparison.Ordinal);
         Assert.Contains("\"official\"", JsonSerializer.Serialize(SourceKind.Official, Web), StringComparison.Ordinal);
+        // Dispute statuses reach the wire through claim responses; a number there means nothing to a client.
+        Assert.Equal("\"rejected\"", JsonSerializer.Serialize(DisputeStatus.Rejected, Web));
+        Assert.Equal("\"upheld\"", JsonSerializer.Serialize(DisputeStatus.Upheld, DomainEvents.JsonOptions));
+        Assert.Equal("\"open\"", JsonSerializer.Serialize(DisputeStatus.Open, DomainEvents.JsonOptions));
     }
 }
 

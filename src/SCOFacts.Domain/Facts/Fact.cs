@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using SCOFacts.Domain.Values;
 
 namespace SCOFacts.Domain.Facts;
@@ -76,11 +77,12 @@ public sealed record FactDefinition(
     }
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<DisputeStatus>))]
 public enum DisputeStatus
 {
-    Open,
-    Upheld,
-    Rejected,
+    [JsonStringEnumMemberName("open")] Open,
+    [JsonStringEnumMemberName("upheld")] Upheld,
+    [JsonStringEnumMemberName("rejected")] Rejected,
 }
 
 public sealed record DisputeState(
