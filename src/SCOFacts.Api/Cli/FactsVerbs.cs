@@ -10,13 +10,22 @@ namespace SCOFacts.Api.Cli;
 /// <summary>The verbs of the facts application: seeds, import, projections, audit.</summary>
 public static class FactsVerbs
 {
-    /// <summary>Registers the verbs once per process (the test host runs Program more than once).</summary>
+    private static readonly Lock Gate = new();
+
+    /// <summary>
+    /// Registers the verbs once per process. The test host runs Program more than once, and test classes start
+    /// their hosts in parallel: the check and the registration must be one step, or two hosts both see a verb
+    /// missing and the second registration throws.
+    /// </summary>
     public static void Register()
     {
-        ICliVerb[] verbs = [new SeedsVerb(), new ImportVerb(), new ProjectionsVerb(), new AuditVerb()];
-        foreach (var verb in verbs)
+        lock (Gate)
         {
-            if (!CliVerbs.Registered.Any(v => v.Name == verb.Name)) CliVerbs.Register(verb);
+            ICliVerb[] verbs = [new SeedsVerb(), new ImportVerb(), new ProjectionsVerb(), new AuditVerb()];
+            foreach (var verb in verbs)
+            {
+                if (!CliVerbs.Registered.Any(v => v.Name == verb.Name)) CliVerbs.Register(verb);
+            }
         }
     }
 }
