@@ -161,6 +161,13 @@ public sealed class TamperTests
                 var (exitCode, output, error) = await CliAsync(factory, "audit", "verify", "--from", file);
                 Assert.True(exitCode == 0, $"exit {exitCode}: {output} {error}");
                 Assert.Contains("The log extends the given digest.", output, StringComparison.Ordinal);
+
+                await File.WriteAllTextAsync(file, token);
+                Assert.Equal(0, (await CliAsync(factory, "audit", "verify", "--from", file)).ExitCode);
+
+                await File.WriteAllTextAsync(file, "{\"position\": \"not a digest\"}");
+                var garbage = await CliAsync(factory, "audit", "verify", "--from", file);
+                Assert.True(garbage.ExitCode == 2, $"exit {garbage.ExitCode}: {garbage.Out} {garbage.Error}");
             }
             finally
             {
