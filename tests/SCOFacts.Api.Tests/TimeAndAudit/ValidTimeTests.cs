@@ -108,6 +108,19 @@ public sealed class ValidTimeTests(ApiFactory factory) : IClassFixture<ApiFactor
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
+    [Theory]
+    [InlineData("/api/facts/" + Fact + "?validAt=9999-12-31", HttpStatusCode.OK)]
+    [InlineData("/api/facts/" + Fact + "?validAt=0001", HttpStatusCode.OK)]
+    [InlineData("/api/facts/" + Fact + "?knownAt=9999-12-31T23:59:59Z", HttpStatusCode.OK)]
+    [InlineData("/api/facts/" + Fact + "?knownAt=0001-01-01T00:00:00Z", HttpStatusCode.NotFound)]
+    [InlineData("/api/facts/" + Fact + "/timeline?knownAt=9999-12-31T23:59:59%2B14:00", HttpStatusCode.OK)]
+    [InlineData("/api/subjects/club/members?validAt=9999-12-31&knownAt=0001-01-01", HttpStatusCode.OK)]
+    public async Task Extreme_dates_on_either_axis_are_answered_not_errors(string url, HttpStatusCode expected)
+    {
+        using var response = await factory.Anonymous.GetAsync(new Uri(url, UriKind.Relative));
+        Assert.Equal(expected, response.StatusCode);
+    }
+
     [Fact]
     public async Task The_timeline_has_one_segment_per_answer_with_the_gap_carried_forward()
     {
