@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SCOFacts.Api.Application;
+using SCOFacts.Api.Audit;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Seeding;
 using SCOFacts.EventStore;
@@ -154,8 +155,9 @@ internal sealed class AuditVerb : FactsVerb
         LogDigest? from = null;
         if (CliArguments.Option(arguments, "--from") is { } file)
         {
-            from = JsonSerializer.Deserialize<LogDigest>(await File.ReadAllTextAsync(file, cancellationToken), JsonSerializerOptions.Web)
-                ?? throw new CliUsageException($"{file} holds no digest.");
+            if (!File.Exists(file)) throw new CliUsageException($"No file {file}.");
+            from = ReadDigest(await File.ReadAllTextAsync(file, cancellationToken))
+                ?? throw new CliUsageException($"{file} holds no digest: keep the JSON GET /api/audit/digest returns, or its token.");
         }
         var result = await context.Services.GetRequiredService<EventStore.EventStore>().VerifyAsync(from, cancellationToken);
         await context.Out.WriteLineAsync($"{result.EventsChecked} events in {result.StreamsChecked} streams checked.");
@@ -164,5 +166,29 @@ internal sealed class AuditVerb : FactsVerb
         if (from is not null) await context.Out.WriteLineAsync(result.ExtendsDigest == true ? "The log extends the given digest." : "The log does NOT extend the given digest.");
         await context.Out.WriteLineAsync($"Current digest: {result.Current.EventCount} events, {result.Current.Hash} at {result.Current.Position}.");
         return result.IsValid ? CliVerbs.Success : CliVerbs.Failure;
+    }
+
+    /// <summary>
+    /// A kept digest: the JSON GET /api/audit/digest returns (its token says everything needed), or the bare token.
+    /// The API's JSON gives the position as text ("txid:position"), so it is read through the token, not bound
+    /// to <see cref="LogDigest"/> directly.
+    /// </summary>
+    internal static LogDigest? ReadDigest(string text)
+    {
+        var trimmed = text.Trim();
+        string? token = trimmed;
+        if (trimmed.StartsWith('{'))
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(trimmed);
+                token = document.RootElement.TryGetProperty("token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+        return DigestToken.TryParse(token, out var digest) ? digest : null;
     }
 }

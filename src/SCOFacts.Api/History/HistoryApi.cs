@@ -38,24 +38,36 @@ public static class HistoryApi
 
     private static async Task<IResult> FactHistoryAsync(string factId, string? cursor, int? limit, FactHistory history, CancellationToken cancellationToken)
     {
-        if (WriteSupport.TryPage(limit, cursor, out var size, out var after) is { } bad) return bad;
+        if (TryHistoryPage(limit, cursor, out var size, out var after) is { } bad) return bad;
         if (await history.ReplayAsync(factId, cancellationToken) is not { } steps) return Problems.NotFound($"No fact '{factId}'.");
         return TypedResults.Ok(Page(steps, _ => true, after, size));
     }
 
     private static async Task<IResult> ClaimHistoryAsync(string claimId, string? cursor, int? limit, FactQueries queries, FactHistory history, CancellationToken cancellationToken)
     {
-        if (WriteSupport.TryPage(limit, cursor, out var size, out var after) is { } bad) return bad;
+        if (TryHistoryPage(limit, cursor, out var size, out var after) is { } bad) return bad;
         if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } claim) return Problems.NotFound($"No claim '{claimId}'.");
         var steps = (await history.ReplayAsync(claim.FactId, cancellationToken))!;
         return TypedResults.Ok(Page(steps, s => ClaimIdOf(s.Event.Data) == claimId, after, size));
     }
 
-    /// <summary>Pages by stream version: the cursor is the last version served.</summary>
-    private static PageResponse<HistoryEntry> Page(IReadOnlyList<HistoryStep> steps, Func<HistoryStep, bool> include, string? after, int size)
+    /// <summary>
+    /// The page size and the stream version a history cursor holds. Another list's cursor (a fact id, say) is
+    /// refused, where it used to restart the history from its first event without a word.
+    /// </summary>
+    private static IResult? TryHistoryPage(int? limit, string? cursor, out int size, out long after)
     {
-        var from = after is not null && long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
-        var selected = steps.Where(s => s.Event.StreamVersion > from && include(s)).Take(size + 1).ToList();
+        after = 0;
+        if (WriteSupport.TryPage(limit, cursor, out size, out var key) is { } bad) return bad;
+        if (key is not null && !long.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out after))
+            return Problems.Malformed("The cursor is not one this history issued.");
+        return null;
+    }
+
+    /// <summary>Pages by stream version: the cursor is the last version served.</summary>
+    private static PageResponse<HistoryEntry> Page(IReadOnlyList<HistoryStep> steps, Func<HistoryStep, bool> include, long after, int size)
+    {
+        var selected = steps.Where(s => s.Event.StreamVersion > after && include(s)).Take(size + 1).ToList();
         var items = selected.Take(size).Select(Entry).ToList();
         return new(items, selected.Count > size ? Cursor.Encode(items[^1].Version.ToString(CultureInfo.InvariantCulture)) : null);
     }
