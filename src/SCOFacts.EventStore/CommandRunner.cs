@@ -37,6 +37,9 @@ public sealed record CommandOutcome<TState, TRejection>(TState State, long Versi
 /// </summary>
 public sealed class CommandRunner(EventStore store, int maxAttempts = 5)
 {
+    private const string TransientDeadlock = "40P01";
+    private const string TransientSerialization = "40001";
+
     /// <summary>Loads, decides and appends; see the class remarks.</summary>
     /// <param name="streamId">The stream the command is about.</param>
     /// <param name="initial">The state of a stream with no events.</param>
@@ -96,6 +99,11 @@ public sealed class CommandRunner(EventStore store, int maxAttempts = 5)
             catch (ConcurrencyException) when (expected is null && attempt < maxAttempts)
             {
                 // Someone else appended between our read and our write: decide again on their result.
+            }
+            catch (Npgsql.PostgresException e) when (e.SqlState is TransientDeadlock or TransientSerialization && attempt < maxAttempts)
+            {
+                // The database chose this transaction as a deadlock or serialisation victim and rolled it
+                // back whole: nothing was stored, so running the command again is safe.
             }
         }
     }

@@ -44,12 +44,12 @@ public sealed class FactsProjection : IProjection
         switch (EventStore.EventStore.StreamTypeOf(streamId))
         {
             case "fact":
-                await RefreshFactAsync(connection, transaction, streamId, at, cancellationToken);
+                await RefreshFactAsync(connection, transaction, streamId, cancellationToken);
                 break;
             case "source":
                 var sourceId = await RefreshSourceAsync(connection, transaction, streamId, at, cancellationToken);
                 foreach (var factId in await FactsCitingAsync(connection, transaction, sourceId, cancellationToken))
-                    await RefreshFactAsync(connection, transaction, Fact.StreamId(factId), at, cancellationToken);
+                    await RefreshFactAsync(connection, transaction, Fact.StreamId(factId), cancellationToken);
                 break;
         }
     }
@@ -121,18 +121,18 @@ public sealed class FactsProjection : IProjection
     }
 
     /// <summary>
-    /// Folds a fact's stream and reconciles it with the current weights into its fact_views row (updated at
-    /// <paramref name="at"/>, or the stream's last event time when null), and unless <paramref name="viewOnly"/>,
+    /// Folds a fact's stream and reconciles it with the current weights into its fact_views row (updated_at is
+    /// the time of the fact's own latest event, so a rebuild reproduces it whatever triggered the refresh), and unless <paramref name="viewOnly"/>,
     /// rewrites its claim_index rows and its sources' counts. The trust projection re-reconciles with
     /// <paramref name="viewOnly"/> set after learned weights move: the index and counts do not depend on them.
     /// </summary>
     internal static async Task RefreshFactAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId,
-        DateTimeOffset? at, CancellationToken cancellationToken, bool viewOnly = false)
+        CancellationToken cancellationToken, bool viewOnly = false)
     {
         var events = await ReadStreamAsync(connection, transaction, streamId, cancellationToken);
         var state = Fact.Fold(events.Select(e => e.Data));
         if (state.Definition is not { } definition) return;
-        var updatedAt = at ?? events[^1].RecordedAt;
+        var updatedAt = events[^1].RecordedAt;
         var claims = state.ClaimsInOrder.ToList();
 
         // Sources whose counts change: those cited now and those cited before this event.
@@ -142,6 +142,17 @@ public sealed class FactsProjection : IProjection
             previous.Parameters.Add(new NpgsqlParameter { Value = definition.FactId });
             await using var reader = await previous.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken)) previousSources.Add(reader.GetString(0));
+        }
+
+        var cited = claims.Select(c => c.SourceId).Concat(previousSources).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        if (!viewOnly)
+        {
+            // Every writer locks the source rows it will count into, in one order, before the fact's own row:
+            // two claims citing the same sources then queue instead of deadlocking.
+            await using var lockSources = new NpgsqlCommand(
+                "SELECT 1 FROM source_views WHERE source_id = ANY($1) ORDER BY source_id FOR UPDATE", connection, transaction);
+            lockSources.Parameters.Add(new NpgsqlParameter { Value = cited });
+            await lockSources.ExecuteNonQueryAsync(cancellationToken);
         }
 
         var reliabilities = await Reliabilities.CurrentAsync(connection, transaction, claims.Select(c => c.SourceId), cancellationToken);
@@ -198,7 +209,7 @@ public sealed class FactsProjection : IProjection
                 "active_claim_count = (SELECT count(*) FROM claim_index c WHERE c.source_id = v.source_id AND c.status IN ('active', 'disputed')) " +
                 "WHERE v.source_id = ANY($1)");
             // One array parameter: wrapped, or params would spread it into many.
-            AddParameters(counts, [claims.Select(c => c.SourceId).Concat(previousSources).Distinct(StringComparer.Ordinal).ToArray()]);
+            AddParameters(counts, [cited]);
             batch.BatchCommands.Add(counts);
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }

@@ -164,7 +164,7 @@ public sealed class TrustProjection : IProjection
                 lockView.Parameters.Add(new NpgsqlParameter { Value = factId });
                 await lockView.ExecuteNonQueryAsync(cancellationToken);
             }
-            await FactsProjection.RefreshFactAsync(connection, transaction, Fact.StreamId(factId), at, cancellationToken, viewOnly: true);
+            await FactsProjection.RefreshFactAsync(connection, transaction, Fact.StreamId(factId), cancellationToken, viewOnly: true);
         }
 
         return run with { FactsReconciled = facts.Count };

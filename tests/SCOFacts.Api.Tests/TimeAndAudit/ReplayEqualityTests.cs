@@ -177,10 +177,7 @@ public sealed class ReplayEqualityTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.True(verdicts.Count >= 3, $"only verdicts {string.Join(", ", verdicts)}");
     }
 
-    [Fact(Skip = "Known bug: the rebuild replays inline projections stream by stream (every fact before every source), while " +
-        "FactsProjection sets fact_views.updated_at from source events too (a rating re-reconciles the facts citing it), so every fact " +
-        "whose sources were rated after its own last event differs in updated_at, and only there. Unskip once the rebuild replays in " +
-        "commit order or updated_at comes from the fact's own events.")]
+    [Fact]
     public async Task Rebuilding_the_projections_from_the_log_reproduces_the_live_rows()
     {
         Assert.Equal(FactCount, Facts.Count);
