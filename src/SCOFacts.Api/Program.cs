@@ -7,7 +7,9 @@ FactsVerbs.Register();
 if (await CliVerbs.TryRunAsync(args) is { } exitCode)
     return exitCode;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings files live next to the application, wherever it is started from; relative paths
+// in settings (the data folder) still mean the folder it was started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddScoFactsPlatform();
 builder.AddScoFactsFacts();
 

@@ -96,7 +96,7 @@ public static class CliVerbs
         if (verb is null)
             return null;
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
         // Standard output is the verb's; the host's own messages go to standard error, warnings only.
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
