@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using SCOFacts.Api.Application;
 using SCOFacts.Api.Http;
 using SCOFacts.Api.Platform;
@@ -16,7 +17,7 @@ namespace SCOFacts.Api.Claims;
 /// <param name="Quote">The verbatim words of the source.</param>
 /// <param name="Locator">Where the quote is: paragraph and/or character offset.</param>
 /// <param name="Note">The checker's note.</param>
-public sealed record RecordClaimRequest(string? Id, string? SourceId, ClaimValue? Value, ValidTime? ValidTime, string? Quote, Locator? Locator, string? Note);
+public sealed record RecordClaimRequest(string? Id, string? SourceId, [property: JsonConverter(typeof(ClaimValueJsonConverter))] ClaimValue? Value, ValidTime? ValidTime, string? Quote, Locator? Locator, string? Note);
 
 /// <summary>Disputing a claim, ideally with counter-evidence from another source.</summary>
 /// <param name="Id">Optional client-chosen dispute id; generated when absent.</param>
@@ -36,7 +37,7 @@ public sealed record EndorseClaimRequest(string? Note);
 public sealed record RetractClaimRequest(string? Reason);
 
 /// <summary>Fixing a recording error: the value the source actually gave.</summary>
-public sealed record CorrectClaimRequest(ClaimValue? Value, string? Reason);
+public sealed record CorrectClaimRequest([property: JsonConverter(typeof(ClaimValueJsonConverter))] ClaimValue? Value, string? Reason);
 
 public static class ClaimsApi
 {
