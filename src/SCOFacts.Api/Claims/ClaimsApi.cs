@@ -72,10 +72,14 @@ public static class ClaimsApi
         return TypedResults.Ok(ClaimResponse.From(row.FactId, claim, loaded.Sources));
     }
 
-    private static async Task<IResult> RecordAsync(string factId, RecordClaimRequest request, FactsDesk desk, FactReader reader, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<IResult> RecordAsync(string factId, RecordClaimRequest request, FactsDesk desk, FactQueries queries, FactReader reader,
+        HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.Missing(("sourceId", request.SourceId), ("value", request.Value), ("validTime", request.ValidTime), ("quote", request.Quote)) is { } missing)
             return missing;
+        // Claim ids are unique across facts (a claim's URL names no fact), but the fact's decider sees only its own stream.
+        if (!string.IsNullOrWhiteSpace(request.Id) && await queries.GetClaimAsync(request.Id, cancellationToken) is { } taken && taken.FactId != factId)
+            return WriteSupport.Problem(Rejection.Conflict("claim-exists", $"Claim id '{request.Id}' is already used in fact '{taken.FactId}'."));
         var claimId = string.IsNullOrWhiteSpace(request.Id) ? WriteSupport.NewId("clm") : request.Id;
         return await RunAsync(context, desk, reader, factId, claimId, created: true,
             principal => new RecordClaim(factId, claimId, request.SourceId!, request.Value!, request.ValidTime!, request.Quote!,
