@@ -123,10 +123,14 @@ public static class FactsApi
         var metadata = context.CreateEventMetadata();
         var command = new DefineFact(request.Id!, request.Subject!, request.Property!, request.Qualifiers, request.ValueType!, request.Unit,
             request.AllowedStatuses, request.Description!, metadata.Principal);
-        var result = await desk.RunAsync(command, metadata, cancellationToken: cancellationToken);
-        if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
-        var snapshot = (await reader.GetAsync(request.Id!, null, null, cancellationToken))!;
-        context.Response.SetETag(snapshot.Version);
-        return TypedResults.Created($"/api/facts/{request.Id}", FactResponse.From(snapshot));
+        // If-Match: "0" asks for a fact that does not exist yet; any other version is stale (412).
+        return await WriteSupport.WithPreconditionAsync(context, async ifMatch =>
+        {
+            var result = await desk.RunAsync(command, metadata, ifMatch, cancellationToken);
+            if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
+            var snapshot = (await reader.GetAsync(request.Id!, null, null, cancellationToken))!;
+            context.Response.SetETag(snapshot.Version);
+            return TypedResults.Created($"/api/facts/{request.Id}", FactResponse.From(snapshot));
+        });
     }
 }

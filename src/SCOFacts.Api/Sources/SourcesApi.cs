@@ -69,11 +69,15 @@ public static class SourcesApi
         var command = new RegisterSource(request.Id!, request.Title!, request.Publisher!, request.Author, request.Url, request.PublishedOn,
             request.Kind!, request.Language!, request.Document, request.Sha256, request.Note, metadata.Principal);
         // A second registration of the same id is refused by the decider (409), even in a race.
-        var result = await desk.RunAsync(command, metadata, cancellationToken: cancellationToken);
-        if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
-        var row = await queries.GetSourceAsync(request.Id!, cancellationToken);
-        context.Response.SetETag(result.Version);
-        return TypedResults.Created($"/api/sources/{request.Id}", SourceResponse.From(row!));
+        // If-Match: "0" asks for a source that does not exist yet; any other version is stale (412).
+        return await WriteSupport.WithPreconditionAsync(context, async ifMatch =>
+        {
+            var result = await desk.RunAsync(command, metadata, ifMatch, cancellationToken);
+            if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
+            var row = await queries.GetSourceAsync(request.Id!, cancellationToken);
+            context.Response.SetETag(result.Version);
+            return TypedResults.Created($"/api/sources/{request.Id}", SourceResponse.From(row!));
+        });
     }
 
     private static async Task<IResult> RateAsync(string sourceId, RateSourceRequest request, FactsDesk desk, FactQueries queries, HttpContext context, CancellationToken cancellationToken)
