@@ -10,13 +10,19 @@ namespace SCOFacts.Api.Cli;
 /// <summary>The verbs of the facts application: seeds, import, projections, audit.</summary>
 public static class FactsVerbs
 {
-    /// <summary>Registers the verbs once per process (the test host runs Program more than once).</summary>
+    private static readonly Lock RegisterGate = new();
+
+    /// <summary>Registers the verbs once per process (the test host runs Program more than once, possibly at the same time).</summary>
     public static void Register()
     {
         ICliVerb[] verbs = [new SeedsVerb(), new ImportVerb(), new ProjectionsVerb(), new AuditVerb()];
-        foreach (var verb in verbs)
+        // Check and register as one step: two hosts starting together both saw "not registered" and the second threw.
+        lock (RegisterGate)
         {
-            if (!CliVerbs.Registered.Any(v => v.Name == verb.Name)) CliVerbs.Register(verb);
+            foreach (var verb in verbs)
+            {
+                if (!CliVerbs.Registered.Any(v => v.Name == verb.Name)) CliVerbs.Register(verb);
+            }
         }
     }
 }
