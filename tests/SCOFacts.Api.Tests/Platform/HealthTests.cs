@@ -36,7 +36,7 @@ public sealed class LaggingFactory : PlatformFactory
     protected override void ConfigureTestServices(IServiceCollection services)
     {
         base.ConfigureTestServices(services);
-        services.AddReadinessCheck<LaggingCheck>("projections");
+        services.AddReadinessCheck<LaggingCheck>("lagging");
     }
 
     private sealed class LaggingCheck : IHealthCheck
@@ -56,8 +56,8 @@ public sealed class ReadinessContributorTests(LaggingFactory factory) : IClassFi
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
-        var projections = body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "projections");
-        Assert.Equal("Unhealthy", projections.GetProperty("status").GetString());
+        var lagging = body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "lagging");
+        Assert.Equal("Unhealthy", lagging.GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
     }
 }
