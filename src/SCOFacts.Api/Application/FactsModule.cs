@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using SCOFacts.Api.Claims;
 using SCOFacts.Api.Facts;
+using SCOFacts.Api.Http;
 using SCOFacts.Api.Platform;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Seeding;
@@ -10,6 +11,7 @@ using SCOFacts.Api.Sources;
 using SCOFacts.Domain;
 using SCOFacts.EventStore;
 using SCOFacts.EventStore.Projections;
+using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace SCOFacts.Api.Application;
 
@@ -61,6 +63,7 @@ public static class FactsModule
         builder.Services.AddScoFactsCore();
         // Clients need not put a value's "kind" first, and open interval ends are never NaN or infinite on the wire.
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.AllowOutOfOrderMetadataProperties = true);
+        builder.Services.Configure<SwaggerGenOptions>(FactsOpenApi.Configure);
         // Seeds load before the daemon starts, so its first batches see a populated log.
         builder.Services.AddHostedService<SeedOnStart>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
