@@ -35,13 +35,24 @@ public static class SourcesApi
         var group = app.MapGroup("/api/sources").WithTags("Sources");
 
         group.MapGet("/", ListAsync).WithName("ListSources")
-            .WithSummary("List sources, by id or by reliability (orderBy=reliability), a page at a time.");
+            .WithSummary("List sources, by id or by reliability (orderBy=reliability), a page at a time.")
+            .Produces<PageResponse<SourceResponse>>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithExamples(response: ApiExamples.Sources);
         group.MapGet("/{sourceId}", GetAsync).WithName("GetSource")
-            .WithSummary("A source with its reliability: the editor's rating, the learned estimate, and which one is used.");
+            .WithSummary("A source with its reliability: the editor's rating, the learned estimate, and which one is used.")
+            .Produces<SourceResponse>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithExamples(response: ApiExamples.RatedSource);
         group.MapPost("/", RegisterAsync).WithName("RegisterSource").RequireAuthorization(Policies.Checker)
-            .WithSummary("Register a source document.");
+            .WithSummary("Register a source document.")
+            .Produces<SourceResponse>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithExamples(request: ApiExamples.RegisterSource, response: ApiExamples.Source, responseStatus: StatusCodes.Status201Created);
         group.MapPost("/{sourceId}/ratings", RateAsync).WithName("RateSource").RequireAuthorization(Policies.Editor)
-            .WithSummary("Rate a source's reliability (editors). Facts citing it are reconciled again at once.");
+            .WithSummary("Rate a source's reliability (editors). Facts citing it are reconciled again at once.")
+            .Produces<SourceResponse>().ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithExamples(request: ApiExamples.RateSource, response: ApiExamples.RatedSource);
         return group;
     }
 
