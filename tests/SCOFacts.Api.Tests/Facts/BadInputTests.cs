@@ -153,6 +153,15 @@ public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory
         await RefusedAsync(() => factory.Checker.PostJsonAsync(claims,
                 Scenario.ClaimJson(world.SourceId).Replace("\"paragraph\": 5", "\"paragraph\": 0", StringComparison.Ordinal)),
             HttpStatusCode.UnprocessableEntity, "validation-failed", "bad-locator");
+        await RefusedAsync(() => factory.Checker.PostJsonAsync(claims,
+                Scenario.ClaimJson(world.SourceId).Replace("\"paragraph\": 5", "\"paragraph\": \"five\"", StringComparison.Ordinal)),
+            HttpStatusCode.BadRequest, "malformed-request");
+        await RefusedAsync(() => factory.Checker.PostJsonAsync(claims,
+                Scenario.ClaimJson(world.SourceId, """{ "kind": "quantity", "amount": "5", "amountTo": "3", "unit": "year", "approx": "range" }""")),
+            HttpStatusCode.UnprocessableEntity, "validation-failed", "bad-range");
+        await RefusedAsync(() => factory.Checker.PostJsonAsync(claims,
+                Scenario.ClaimJson(world.SourceId, """{ "kind": "quantity", "amount": "2", "unit": "decade", "approx": "roughly" }""")),
+            HttpStatusCode.BadRequest, "malformed-request");
         await RefusedAsync(() => factory.Checker.PostJsonAsync(claims, """{ "sourceId": "x", "quote": "q" }"""),
             HttpStatusCode.UnprocessableEntity, "validation-failed");
     }
@@ -235,6 +244,9 @@ public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory
     [InlineData("""{ "valueType": "text", "unit": "year" }""", "unexpected-unit")]
     [InlineData("""{ "id": "SCO Age" }""", "bad-fact-id")]
     [InlineData("""{ "qualifiers": { "state": "" } }""", "bad-qualifier")]
+    [InlineData("""{ "qualifiers": { "state": null } }""", "bad-qualifier")]
+    [InlineData("""{ "valueType": "status", "unit": null, "allowedStatuses": [null, "member"] }""", "bad-allowed-statuses")]
+    [InlineData("""{ "valueType": "status", "unit": null, "allowedStatuses": ["member", "member"] }""", "bad-allowed-statuses")]
     public async Task Bad_fact_definitions_are_refused(string overrides, string code)
     {
         var body = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(Scenario.QuantityFactJson(Scenario.Id("sco.age")))!;
@@ -254,6 +266,10 @@ public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory
             HttpStatusCode.UnprocessableEntity, "validation-failed", "unknown-source");
         await RefusedAsync(() => factory.Checker.PostJsonAsync(disputes, $$"""{ "reason": "r", "counterEvidence": { "sourceId": "{{world.SourceId}}", "quote": "" } }"""),
             HttpStatusCode.UnprocessableEntity, "validation-failed", "empty-quote");
+        await RefusedAsync(() => factory.Checker.PostJsonAsync(disputes, """{ "reason": "r", "counterEvidence": { "quote": "no source" } }"""),
+            HttpStatusCode.UnprocessableEntity, "validation-failed", "unknown-source");
+        await RefusedAsync(() => factory.Checker.PostJsonAsync(disputes, """{ "reason": "r", "counterEvidence": "Xinhua" }"""),
+            HttpStatusCode.BadRequest, "malformed-request");
         await RefusedAsync(() => factory.Checker.PostJsonAsync(disputes, """{ "reason": "" }"""), HttpStatusCode.UnprocessableEntity, "validation-failed");
         await RefusedAsync(() => factory.Checker.PostJsonAsync($"/api/claims/{world.DisputedClaimId}/disputes", """{ "reason": "again" }"""),
             HttpStatusCode.Conflict, "conflict", "dispute-open");

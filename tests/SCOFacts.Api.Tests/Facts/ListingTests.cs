@@ -16,9 +16,12 @@ public sealed class ListingTests(ApiFactory factory) : IClassFixture<ApiFactory>
 
         var (bySubject, pages) = await WalkAsync($"/api/facts?subject={subject}&limit=5");
         var (everything, _) = await WalkAsync("/api/facts?limit=7");
+        // As of time axes each fact is reconciled again, and the scan pages by the same cursor.
+        var (asOf, _) = await WalkAsync($"/api/facts?subject={subject}&limit=4&validAt=2030&knownAt=2100-01-01");
 
         Assert.Equal(5, pages);
         Assert.Equal(created.Order(StringComparer.Ordinal), bySubject);
+        Assert.Equal(bySubject, asOf);
         Assert.Equal(everything.Count, everything.Distinct().Count());
         Assert.Equal(everything.Order(StringComparer.Ordinal), everything);
         Assert.Subset(everything.ToHashSet(), created.ToHashSet());
