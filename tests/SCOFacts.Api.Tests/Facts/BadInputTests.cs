@@ -353,6 +353,35 @@ public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory
         Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
+    // A NUL in the path itself is refused by the server before routing (the test server throws on it instead).
+    [Theory]
+    [InlineData("/api/facts?subject=a%00b")]
+    [InlineData("/api/facts?property=a%00b")]
+    [InlineData("/api/facts?source=a%00b")]
+    [InlineData("/api/facts?subject=a%00b&validAt=2020")]
+    public async Task A_NUL_character_in_a_filter_is_400(string path)
+    {
+        await RefusedAsync(() => factory.Anonymous.GetAsync(path), HttpStatusCode.BadRequest, "malformed-request");
+    }
+
+    [Fact]
+    public async Task A_NUL_character_in_a_written_id_is_400()
+    {
+        var world = await WorldAsync();
+
+        foreach (var (path, body) in new[]
+        {
+            ("/api/sources", Scenario.SourceJson("bad\\u0000id", "Xinhua")),
+            ("/api/facts", Scenario.QuantityFactJson("bad\\u0000id")),
+            ($"/api/facts/{world.FactId}/claims", Scenario.ClaimJson("bad\\u0000source")),
+            ($"/api/facts/{world.FactId}/claims", Scenario.ClaimJson(world.SourceId, id: "bad\\u0000claim")),
+        })
+        {
+            var problem = await RefusedAsync(() => factory.Editor.PostJsonAsync(path, body), HttpStatusCode.BadRequest, "malformed-request");
+            Assert.Contains("NUL", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>Sends the request, asserts a problem of that status and type (and domain code), and that no event was stored.</summary>
     private async Task<JsonElement> RefusedAsync(Func<Task<HttpResponseMessage>> send, HttpStatusCode status, string type, string? code = null)
     {
