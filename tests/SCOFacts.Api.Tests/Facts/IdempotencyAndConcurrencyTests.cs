@@ -152,6 +152,35 @@ public sealed class IdempotencyAndConcurrencyTests(ApiFactory factory) : IClassF
         Assert.Equal(Enumerable.Range(1, 6).Select(v => (long)v), (long[])(await command.ExecuteScalarAsync())!);
     }
 
+    [Fact]
+    public async Task One_new_claim_id_sent_to_several_facts_at_once_is_taken_once_and_refused_409_elsewhere()
+    {
+        var source = await factory.RegisterSourceAsync("Xinhua");
+        var facts = new List<string>();
+        for (var i = 0; i < 6; i++)
+            facts.Add(await factory.DefineQuantityFactAsync());
+        var claimId = Scenario.Id("clm");
+        var before = await factory.CountEventsAsync();
+
+        var responses = await Task.WhenAll(facts.Select(fact =>
+            factory.Checker.PostJsonAsync($"/api/facts/{fact}/claims", Scenario.ClaimJson(source, id: claimId))));
+        try
+        {
+            Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+            foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
+            {
+                var problem = await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Conflict, "conflict");
+                Assert.Equal("claim-exists", problem.GetProperty("code").GetString());
+            }
+            Assert.Equal(before + 1, await factory.CountEventsAsync());
+        }
+        finally
+        {
+            foreach (var response in responses)
+                response.Dispose();
+        }
+    }
+
     private async Task<string?> IdempotencyKeyOfLastEventAsync(string fact)
     {
         await using var command = factory.DataSource.CreateCommand(
