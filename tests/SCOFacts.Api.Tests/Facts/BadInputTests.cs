@@ -139,6 +139,10 @@ public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory
         var world = await WorldAsync();
         var claims = $"/api/facts/{world.FactId}/claims";
 
+        await RefusedAsync(() => factory.Checker.PostJsonAsync(claims, Scenario.ClaimJson(world.SourceId, """{ "kind": "status", "status": "member" }""")),
+            HttpStatusCode.UnprocessableEntity, "validation-failed", "value-type-mismatch");
+        await RefusedAsync(() => factory.Checker.PostJsonAsync(claims, Scenario.ClaimJson(world.SourceId, """{ "kind": "quantity", "amount": "3", "unit": "km2" }""")),
+            HttpStatusCode.UnprocessableEntity, "validation-failed");
         await RefusedAsync(() => factory.Checker.PostJsonAsync(claims, Scenario.ClaimJson("no-such-source")),
             HttpStatusCode.UnprocessableEntity, "validation-failed", "unknown-source");
         var empty = await RefusedAsync(() => factory.Checker.PostJsonAsync(claims, Scenario.ClaimJson(world.SourceId, quote: "")),
