@@ -26,11 +26,21 @@ public sealed class FactsDesk(EventStore.EventStore store, NpgsqlDataSource data
     {
         ArgumentNullException.ThrowIfNull(command);
         var context = new KnownSources(await ExistingSourcesAsync(SourcesNamedBy(command), cancellationToken));
-        var outcome = await _runner.RunAsync<FactState, Rejection>(
-            Fact.StreamId(command.FactId), Fact.Initial, Fact.Evolve,
-            (state, _) => Adapt(Fact.Decide(command, state, context)),
-            metadata, ifMatch, cancellationToken);
-        return new(outcome.State, outcome.Version, outcome.Rejection, outcome.Duplicate);
+        try
+        {
+            var outcome = await _runner.RunAsync<FactState, Rejection>(
+                Fact.StreamId(command.FactId), Fact.Initial, Fact.Evolve,
+                (state, _) => Adapt(Fact.Decide(command, state, context)),
+                metadata, ifMatch, cancellationToken);
+            return new(outcome.State, outcome.Version, outcome.Rejection, outcome.Duplicate);
+        }
+        catch (PostgresException e) when (command is RecordClaim record && e.SqlState == PostgresErrorCodes.UniqueViolation
+            && e.ConstraintName == "claim_index_pkey")
+        {
+            // Claim ids are unique across facts, but each fact's decider sees only its own stream: two facts given
+            // the same new id at the same moment meet only at the claim index, whose key refuses the second append.
+            return new(Fact.Initial, 0, Rejection.Conflict("claim-exists", $"Claim id '{record.ClaimId}' is already used in another fact."), false);
+        }
     }
 
     /// <summary>Runs a command on one source's stream.</summary>

@@ -6,6 +6,7 @@ using SCOFacts.Api.Claims;
 using SCOFacts.Api.Facts;
 using SCOFacts.Api.Feed;
 using SCOFacts.Api.History;
+using SCOFacts.Api.Http;
 using SCOFacts.Api.Platform;
 using SCOFacts.Api.Publishing;
 using SCOFacts.Api.ReadModels;
@@ -16,6 +17,7 @@ using SCOFacts.Api.Trust;
 using SCOFacts.Domain;
 using SCOFacts.EventStore;
 using SCOFacts.EventStore.Projections;
+using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace SCOFacts.Api.Application;
 
@@ -71,6 +73,7 @@ public static class FactsModule
         builder.Services.AddScoFactsCore();
         // Clients need not put a value's "kind" first, and open interval ends are never NaN or infinite on the wire.
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.AllowOutOfOrderMetadataProperties = true);
+        builder.Services.Configure<SwaggerGenOptions>(FactsOpenApi.Configure);
         // Seeds load before the daemon starts, so its first batches see a populated log.
         builder.Services.AddHostedService<SeedOnStart>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());

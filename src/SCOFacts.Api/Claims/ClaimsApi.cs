@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using SCOFacts.Api.Application;
 using SCOFacts.Api.Http;
 using SCOFacts.Api.Platform;
@@ -16,7 +17,7 @@ namespace SCOFacts.Api.Claims;
 /// <param name="Quote">The verbatim words of the source.</param>
 /// <param name="Locator">Where the quote is: paragraph and/or character offset.</param>
 /// <param name="Note">The checker's note.</param>
-public sealed record RecordClaimRequest(string? Id, string? SourceId, ClaimValue? Value, ValidTime? ValidTime, string? Quote, Locator? Locator, string? Note);
+public sealed record RecordClaimRequest(string? Id, string? SourceId, [property: JsonConverter(typeof(ClaimValueJsonConverter))] ClaimValue? Value, ValidTime? ValidTime, string? Quote, Locator? Locator, string? Note);
 
 /// <summary>Disputing a claim, ideally with counter-evidence from another source.</summary>
 /// <param name="Id">Optional client-chosen dispute id; generated when absent.</param>
@@ -30,13 +31,17 @@ public sealed record DisputeClaimRequest(string? Id, string? Reason, CounterEvid
 public sealed record ResolveDisputeRequest(string? Outcome, string? Note);
 
 /// <summary>A checker vouching for a claim after checking it.</summary>
+/// <param name="Note">What was checked, and against what.</param>
 public sealed record EndorseClaimRequest(string? Note);
 
 /// <summary>An editor withdrawing a claim from reconciliation.</summary>
+/// <param name="Reason">Why the claim no longer counts (recorded from the wrong document, say).</param>
 public sealed record RetractClaimRequest(string? Reason);
 
 /// <summary>Fixing a recording error: the value the source actually gave.</summary>
-public sealed record CorrectClaimRequest(ClaimValue? Value, string? Reason);
+/// <param name="Value">The value as the source gave it; of the fact's value type.</param>
+/// <param name="Reason">What was wrong with the recorded value.</param>
+public sealed record CorrectClaimRequest([property: JsonConverter(typeof(ClaimValueJsonConverter))] ClaimValue? Value, string? Reason);
 
 public static class ClaimsApi
 {
@@ -44,20 +49,34 @@ public static class ClaimsApi
     {
         app.MapPost("/api/facts/{factId}/claims", RecordAsync).WithTags("Claims").WithName("RecordClaim")
             .RequireAuthorization(Policies.Checker)
-            .WithSummary("Record a claim about a fact (checkers). The fact's reconciliation updates in the same transaction.");
+            .WithSummary("Record a claim about a fact (checkers). The fact's reconciliation updates in the same transaction.")
+            .Produces<ClaimResponse>(StatusCodes.Status201Created).ProducesWriteProblems()
+            .WithExamples(request: ApiExamples.RecordClaim, response: ApiExamples.Claim, responseStatus: StatusCodes.Status201Created);
 
         var group = app.MapGroup("/api/claims/{claimId}").WithTags("Claims");
-        group.MapGet("/", GetAsync).WithName("GetClaim").WithSummary("A claim with its disputes, endorsements and status.");
+        group.MapGet("/", GetAsync).WithName("GetClaim").WithSummary("A claim with its disputes, endorsements and status.")
+            .Produces<ClaimResponse>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithExamples(response: ApiExamples.DisputedClaim);
         group.MapPost("/disputes", DisputeAsync).WithName("DisputeClaim").RequireAuthorization(Policies.Checker)
-            .WithSummary("Dispute a claim, with a reason and optional counter-evidence (checkers).");
+            .WithSummary("Dispute a claim, with a reason and optional counter-evidence (checkers).")
+            .Produces<ClaimResponse>(StatusCodes.Status201Created).ProducesWriteProblems()
+            .WithExamples(request: ApiExamples.DisputeClaim, response: ApiExamples.DisputedClaim, responseStatus: StatusCodes.Status201Created);
         group.MapPost("/disputes/{disputeId}/resolution", ResolveAsync).WithName("ResolveDispute").RequireAuthorization(Policies.Editor)
-            .WithSummary("Uphold or reject a dispute (editors). An upheld dispute excludes the claim.");
+            .WithSummary("Uphold or reject a dispute (editors). An upheld dispute excludes the claim.")
+            .Produces<ClaimResponse>().ProducesWriteProblems()
+            .WithExamples(request: ApiExamples.ResolveDispute, response: ApiExamples.ExcludedClaim);
         group.MapPost("/endorsements", EndorseAsync).WithName("EndorseClaim").RequireAuthorization(Policies.Checker)
-            .WithSummary("Endorse a claim after checking it (checkers).");
+            .WithSummary("Endorse a claim after checking it (checkers).")
+            .Produces<ClaimResponse>().ProducesWriteProblems()
+            .WithExamples(request: ApiExamples.EndorseClaim, response: ApiExamples.EndorsedClaim);
         group.MapPost("/retraction", RetractAsync).WithName("RetractClaim").RequireAuthorization(Policies.Editor)
-            .WithSummary("Retract a claim (editors): it no longer counts.");
+            .WithSummary("Retract a claim (editors): it no longer counts.")
+            .Produces<ClaimResponse>().ProducesWriteProblems()
+            .WithExamples(request: ApiExamples.RetractClaim, response: ApiExamples.RetractedClaim);
         group.MapPost("/corrections", CorrectAsync).WithName("CorrectClaim").RequireAuthorization(Policies.Editor)
-            .WithSummary("Correct a recording error in a claim's value (editors).");
+            .WithSummary("Correct a recording error in a claim's value (editors).")
+            .Produces<ClaimResponse>().ProducesWriteProblems()
+            .WithExamples(request: ApiExamples.CorrectClaim, response: ApiExamples.CorrectedClaim);
         return group;
     }
 
@@ -71,10 +90,14 @@ public static class ClaimsApi
         return TypedResults.Ok(ClaimResponse.From(row.FactId, claim, loaded.Sources));
     }
 
-    private static async Task<IResult> RecordAsync(string factId, RecordClaimRequest request, FactsDesk desk, FactReader reader, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<IResult> RecordAsync(string factId, RecordClaimRequest request, FactsDesk desk, FactQueries queries, FactReader reader,
+        HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.Missing(("sourceId", request.SourceId), ("value", request.Value), ("validTime", request.ValidTime), ("quote", request.Quote)) is { } missing)
             return missing;
+        // Claim ids are unique across facts (a claim's URL names no fact), but the fact's decider sees only its own stream.
+        if (!string.IsNullOrWhiteSpace(request.Id) && await queries.GetClaimAsync(request.Id, cancellationToken) is { } taken && taken.FactId != factId)
+            return WriteSupport.Problem(Rejection.Conflict("claim-exists", $"Claim id '{request.Id}' is already used in fact '{taken.FactId}'."));
         var claimId = string.IsNullOrWhiteSpace(request.Id) ? WriteSupport.NewId("clm") : request.Id;
         return await RunAsync(context, desk, reader, factId, claimId, created: true,
             principal => new RecordClaim(factId, claimId, request.SourceId!, request.Value!, request.ValidTime!, request.Quote!,

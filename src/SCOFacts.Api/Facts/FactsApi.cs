@@ -25,16 +25,28 @@ public static class FactsApi
     {
         var group = app.MapGroup("/api/facts").WithTags("Facts");
         group.MapGet("/", ListAsync).WithName("ListFacts")
-            .WithSummary("List reconciled facts, filtered by subject, property, verdict or source; optionally as of validAt and knownAt.");
+            .WithSummary("List reconciled facts, filtered by subject, property, verdict or source; optionally as of validAt and knownAt.")
+            .Produces<PageResponse<FactSummary>>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithExamples(response: ApiExamples.Facts);
         group.MapGet("/{factId}", GetAsync).WithName("GetFact")
-            .WithSummary("A reconciled fact: value, verdict, confidence, the claims for and against, and an explanation.");
+            .WithSummary("A reconciled fact: value, verdict, confidence, the claims for and against, and an explanation.")
+            .Produces<FactResponse>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithExamples(response: ApiExamples.Fact);
         group.MapGet("/{factId}/claims", ClaimsAsync).WithName("ListFactClaims")
-            .WithSummary("Every claim recorded about a fact, in the order recorded, with its status.");
+            .WithSummary("Every claim recorded about a fact, in the order recorded, with its status.")
+            .Produces<PageResponse<ClaimResponse>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithExamples(response: ApiExamples.FactClaims);
         group.MapPost("/", DefineAsync).WithName("DefineFact").RequireAuthorization(Policies.Editor)
-            .WithSummary("Define a fact to track (editors).");
+            .WithSummary("Define a fact to track (editors).")
+            .Produces<FactResponse>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithExamples(request: ApiExamples.DefineFact, response: ApiExamples.NewFact, responseStatus: StatusCodes.Status201Created);
 
         app.MapGet("/api/subjects/{subject}", SubjectAsync).WithTags("Facts").WithName("GetSubject")
-            .WithSummary("All facts about one subject, reconciled; optionally as of validAt and knownAt.");
+            .WithSummary("All facts about one subject, reconciled; optionally as of validAt and knownAt.")
+            .Produces<PageResponse<FactSummary>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithExamples(response: ApiExamples.Subject);
         return group;
     }
 
@@ -129,10 +141,14 @@ public static class FactsApi
         var metadata = context.CreateEventMetadata();
         var command = new DefineFact(request.Id!, request.Subject!, request.Property!, request.Qualifiers, request.ValueType!, request.Unit,
             request.AllowedStatuses, request.Description!, metadata.Principal);
-        var result = await desk.RunAsync(command, metadata, cancellationToken: cancellationToken);
-        if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
-        var snapshot = (await reader.GetAsync(request.Id!, null, null, cancellationToken))!;
-        context.Response.SetETag(snapshot.Version);
-        return TypedResults.Created($"/api/facts/{request.Id}", FactResponse.From(snapshot));
+        // If-Match: "0" asks for a fact that does not exist yet; any other version is stale (412).
+        return await WriteSupport.WithPreconditionAsync(context, async ifMatch =>
+        {
+            var result = await desk.RunAsync(command, metadata, ifMatch, cancellationToken);
+            if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
+            var snapshot = (await reader.GetAsync(request.Id!, null, null, cancellationToken))!;
+            context.Response.SetETag(snapshot.Version);
+            return TypedResults.Created($"/api/facts/{request.Id}", FactResponse.From(snapshot));
+        });
     }
 }

@@ -47,7 +47,7 @@ public sealed record ClaimResponse(
         return new ClaimResponse(claim.ClaimId, factId, claim.SourceId, source?.Title, source?.Publisher, claim.Value,
             claim.Value.Describe(), claim.ValidTime, claim.Quote, claim.Locator, claim.Note, Wire.ClaimStatus(claim), claim.RecordedBy,
             claim.Disputes.Select(d => new DisputeResponse(d.DisputeId, d.Reason, d.CounterEvidence, d.DisputedBy,
-                Wire.Name(d.Status), d.ResolvedBy, d.ResolutionNote)).ToList(),
+                Wire.DisputeStatus(d.Status), d.ResolvedBy, d.ResolutionNote)).ToList(),
             claim.Endorsements, claim.RetractionReason, claim.CorrectionCount);
     }
 }

@@ -87,6 +87,11 @@ public static class WriteSupport
         return ReadModels.Cursor.TryDecode(cursor, out after) ? null : Problems.Malformed("The cursor is not one this API issued.");
     }
 
+    /// <summary>Documents the refusals every claim write can answer with: 404, 409, 412 and 422 problems.</summary>
+    public static RouteHandlerBuilder ProducesWriteProblems(this RouteHandlerBuilder builder) => builder
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
     /// <summary>A new id for a claim or dispute when the client did not choose one: time-ordered, unique.</summary>
     public static string NewId(string prefix) => $"{prefix}-{Guid.CreateVersion7():N}";
 }

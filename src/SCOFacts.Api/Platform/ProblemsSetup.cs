@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Npgsql;
 using SCOFacts.EventStore;
 
 namespace SCOFacts.Api.Platform;
@@ -99,6 +100,10 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 problem = Problem(kind, bad.StatusCode, detail);
                 break;
             }
+            case PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire }:
+                // PostgreSQL text cannot hold U+0000; an id or filter carrying one is the client's mistake, not ours.
+                problem = Problem(ProblemKinds.MalformedRequest, StatusCodes.Status400BadRequest, "The request contains a NUL character (U+0000), which no text here may hold.");
+                break;
             case ConcurrencyException concurrency:
                 problem = Problem(ProblemKinds.ConcurrencyConflict, ProblemKinds.ConcurrencyConflict.Status, "The resource has changed since the version the request expected.");
                 problem.Extensions["currentVersion"] = concurrency.ActualVersion;

@@ -11,6 +11,9 @@ public static class Wire
     public static string Name<TEnum>(TEnum value) where TEnum : struct, Enum =>
         JsonSerializer.Serialize(value, DomainEvents.JsonOptions).Trim('"');
 
+    /// <summary>A dispute's standing: open, upheld or rejected (the domain enum has no wire names of its own).</summary>
+    public static string DisputeStatus(DisputeStatus status) => status.ToString().ToLowerInvariant();
+
     /// <summary>
     /// A claim's standing: active, disputed (an open dispute), excluded (a dispute upheld)
     /// or retracted. Active and disputed claims count in reconciliation.

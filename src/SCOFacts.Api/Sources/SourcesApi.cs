@@ -36,13 +36,24 @@ public static class SourcesApi
         var group = app.MapGroup("/api/sources").WithTags("Sources");
 
         group.MapGet("/", ListAsync).WithName("ListSources")
-            .WithSummary("List sources, by id or by reliability (orderBy=reliability), a page at a time.");
+            .WithSummary("List sources, by id or by reliability (orderBy=reliability), a page at a time.")
+            .Produces<PageResponse<SourceResponse>>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithExamples(response: ApiExamples.Sources);
         group.MapGet("/{sourceId}", GetAsync).WithName("GetSource")
-            .WithSummary("A source with its reliability: the editor's rating, the learned estimate, and which one is used.");
+            .WithSummary("A source with its reliability: the editor's rating, the learned estimate, and which one is used.")
+            .Produces<SourceResponse>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithExamples(response: ApiExamples.RatedSource);
         group.MapPost("/", RegisterAsync).WithName("RegisterSource").RequireAuthorization(Policies.Checker)
-            .WithSummary("Register a source document.");
+            .WithSummary("Register a source document.")
+            .Produces<SourceResponse>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithExamples(request: ApiExamples.RegisterSource, response: ApiExamples.Source, responseStatus: StatusCodes.Status201Created);
         group.MapPost("/{sourceId}/ratings", RateAsync).WithName("RateSource").RequireAuthorization(Policies.Editor)
-            .WithSummary("Rate a source's reliability (editors). Facts citing it are reconciled again at once.");
+            .WithSummary("Rate a source's reliability (editors). Facts citing it are reconciled again at once.")
+            .Produces<SourceResponse>().ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithExamples(request: ApiExamples.RateSource, response: ApiExamples.RatedSource);
         return group;
     }
 
@@ -72,11 +83,15 @@ public static class SourcesApi
         var command = new RegisterSource(request.Id!, request.Title!, request.Publisher!, request.Author, request.Url, request.PublishedOn,
             request.Kind!, request.Language!, request.Document, request.Sha256, request.Note, metadata.Principal);
         // A second registration of the same id is refused by the decider (409), even in a race.
-        var result = await desk.RunAsync(command, metadata, cancellationToken: cancellationToken);
-        if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
-        var row = await queries.GetSourceAsync(request.Id!, cancellationToken);
-        context.Response.SetETag(result.Version);
-        return TypedResults.Created($"/api/sources/{request.Id}", SourceResponse.From(row!));
+        // If-Match: "0" asks for a source that does not exist yet; any other version is stale (412).
+        return await WriteSupport.WithPreconditionAsync(context, async ifMatch =>
+        {
+            var result = await desk.RunAsync(command, metadata, ifMatch, cancellationToken);
+            if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
+            var row = await queries.GetSourceAsync(request.Id!, cancellationToken);
+            context.Response.SetETag(result.Version);
+            return TypedResults.Created($"/api/sources/{request.Id}", SourceResponse.From(row!));
+        });
     }
 
     private static async Task<IResult> RateAsync(string sourceId, RateSourceRequest request, FactsDesk desk, FactQueries queries, HttpContext context, CancellationToken cancellationToken)

@@ -63,6 +63,14 @@ public static class ValueNormaliser
         {
             case QuantityValue q:
                 return TryQuantity(q, factUnit, out normalised, out rejection);
+            case DateValue { Date.Year: 0 }:
+                // A date value sent without its date arrives as the default PartialDate, which is no day at all.
+                rejection = Rejection.Validation("missing-date", "A date value needs a date (yyyy, yyyy-MM or yyyy-MM-dd).");
+                return false;
+            case DateValue { Date.Year: < 2 or > 9997 } d:
+                // "about" widens a date by up to a year each way; DateOnly covers the years 1 to 9999 only.
+                rejection = Rejection.Validation("date-out-of-range", $"{d.Date} is outside the dates a value can take (years 2 to 9997).");
+                return false;
             case DateValue d:
                 normalised = NormalisedValue.Of(DateInterval(d));
                 return true;

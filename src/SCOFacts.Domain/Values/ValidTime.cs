@@ -28,6 +28,12 @@ public sealed record ValidTime(
     /// <summary>Null when well-formed; otherwise why not.</summary>
     public Rejection? Validate()
     {
+        // The last day of 9999 has no day after it, so the end of a range in that year cannot be represented.
+        if (At is { Year: >= 9999 } || From is { Year: >= 9999 } || To is { Year: >= 9999 })
+        {
+            return Rejection.Validation("bad-valid-time", "A valid time must lie before the year 9999.");
+        }
+
         if (At is not null && (From is not null || To is not null))
         {
             return Rejection.Validation("bad-valid-time", "A valid time is either an instant (at) or an interval (from/to), not both.");
