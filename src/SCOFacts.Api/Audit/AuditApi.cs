@@ -1,4 +1,5 @@
 using System.Globalization;
+using SCOFacts.Api.Http;
 using SCOFacts.Api.Platform;
 using SCOFacts.Domain.Facts;
 using SCOFacts.EventStore;
@@ -62,11 +63,17 @@ public static class AuditApi
     {
         var group = app.MapGroup("/api/audit").WithTags("Audit");
         group.MapGet("/digest", DigestAsync).WithName("GetDigest")
-            .WithSummary("The current digest of the whole log in commit order (position, hash, time) and a token to keep.");
+            .WithSummary("The current digest of the whole log in commit order (position, hash, time) and a token to keep.")
+            .Produces<DigestResponse>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithExamples(response: AuditExamples.Digest);
         group.MapGet("/verify", VerifyAsync).WithName("VerifyLog").RequireAuthorization(Policies.Auditor)
-            .WithSummary("Recompute every hash chain and, with from=TOKEN, check the log still extends that digest (auditors). Reports the first broken event.");
+            .WithSummary("Recompute every hash chain and, with from=TOKEN, check the log still extends that digest (auditors). Reports the first broken event.")
+            .Produces<VerifyResponse>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithExamples(response: AuditExamples.Verified);
         app.MapGet("/api/facts/{factId}/proof", ProofAsync).WithTags("Audit").WithName("GetFactProof")
-            .WithSummary("What an auditor needs to check one fact's events against a digest they hold: the hashed bytes of each event and the commit-order hash list.");
+            .WithSummary("What an auditor needs to check one fact's events against a digest they hold: the hashed bytes of each event and the commit-order hash list.")
+            .Produces<ProofResponse>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithExamples(response: AuditExamples.Proof);
         return app;
     }
 

@@ -38,10 +38,13 @@ public static class FeedApi
     {
         var group = app.MapGroup("/api/feed").WithTags("Feed");
         group.MapGet("/", PageAsync).WithName("ReadFeed")
-            .WithSummary("Every event in commit order after a cursor, a page at a time. An empty page with the same cursor means: caught up.");
+            .WithSummary("Every event in commit order after a cursor, a page at a time. An empty page with the same cursor means: caught up.")
+            .Produces<PageResponse<FeedItem>>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithExamples(response: AuditExamples.Feed);
         group.MapGet("/stream", StreamAsync).WithName("StreamFeed")
             .WithSummary("The feed as Server-Sent Events; reconnect with Last-Event-ID (or ?after=) to resume exactly where you stopped.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithResponseExample(StatusCodes.Status200OK, AuditExamples.FeedStream, "text/event-stream");
         return app;
     }
 

@@ -30,9 +30,13 @@ public static class HistoryApi
     public static IEndpointRouteBuilder MapHistoryApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/facts/{factId}/history", FactHistoryAsync).WithTags("History").WithName("GetFactHistory")
-            .WithSummary("Every event of a fact in order (who, when, why), with the verdict and value that held right after each one.");
+            .WithSummary("Every event of a fact in order (who, when, why), with the verdict and value that held right after each one.")
+            .Produces<PageResponse<HistoryEntry>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithExamples(response: AuditExamples.History);
         app.MapGet("/api/claims/{claimId}/history", ClaimHistoryAsync).WithTags("History").WithName("GetClaimHistory")
-            .WithSummary("Every event about one claim in order, with the fact's verdict and value right after each one.");
+            .WithSummary("Every event about one claim in order, with the fact's verdict and value right after each one.")
+            .Produces<PageResponse<HistoryEntry>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithExamples(response: AuditExamples.History);
         return app;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SCOFacts.Api.Application;
+using SCOFacts.Api.Http;
 using SCOFacts.Api.Platform;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Reconciliation;
@@ -18,7 +19,8 @@ public static class ClaimReviewApi
     {
         app.MapGet("/api/facts/{factId}/claimreview", ClaimReviewAsync).WithTags("Publishing").WithName("GetClaimReview")
             .WithSummary("schema.org ClaimReview JSON-LD for each reviewed claim of the fact, rated from the fact's verdict.")
-            .Produces(StatusCodes.Status200OK, contentType: ContentType);
+            .Produces(StatusCodes.Status200OK, contentType: ContentType).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithResponseExample(StatusCodes.Status200OK, AuditExamples.ClaimReview, ContentType);
         return app;
     }
 

@@ -34,9 +34,13 @@ public static class TimelineApi
     public static IEndpointRouteBuilder MapTimelineApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/facts/{factId}/timeline", TimelineAsync).WithTags("Facts").WithName("GetFactTimeline")
-            .WithSummary("The reconciled value per stretch of valid time (e.g. the bank's status across the years), each with its verdict and claims.");
+            .WithSummary("The reconciled value per stretch of valid time (e.g. the bank's status across the years), each with its verdict and claims.")
+            .Produces<TimelineResponse>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithExamples(response: AuditExamples.Timeline);
         app.MapGet("/api/subjects/{subject}/members", MembersAsync).WithTags("Facts").WithName("GetSubjectMembers")
-            .WithSummary("Who were the members on a date (validAt), as known at a moment (knownAt): answered from one membership-status fact per state.");
+            .WithSummary("Who were the members on a date (validAt), as known at a moment (knownAt): answered from one membership-status fact per state.")
+            .Produces<MembersResponse>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithExamples(response: AuditExamples.Members);
         return app;
     }
 
