@@ -44,13 +44,16 @@ public sealed partial class EventStore : IAsyncDisposable
     {
         _signal.Pulse();
         if (Options.Notify != NotifyMode.AfterCommit) return;
-        // Coalesce: while one NOTIFY is on its way, later appends ride on the next one.
+        // Coalesce: the first append after a quiet spell schedules one NOTIFY a short window
+        // later, and every append in that window rides on it, so a busy writer costs the
+        // server a few notifications a second rather than one transaction per append.
         if (Interlocked.Exchange(ref _notifyPending, 1) == 1) return;
         _notifyTask = Task.Run(SendNotifyAsync);
     }
 
     private async Task SendNotifyAsync()
     {
+        await Task.Delay(Options.NotifyWindow);
         Interlocked.Exchange(ref _notifyPending, 0);
         try
         {

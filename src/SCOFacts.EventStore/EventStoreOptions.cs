@@ -31,4 +31,11 @@ public sealed class EventStoreOptions
 
     /// <summary>How other processes learn of new events.</summary>
     public NotifyMode Notify { get; init; } = NotifyMode.AfterCommit;
+
+    /// <summary>
+    /// With <see cref="NotifyMode.AfterCommit"/>: how long after an append its NOTIFY waits for
+    /// later appends to share it. Readers in other processes learn of events up to this much later;
+    /// readers in this process are woken at once.
+    /// </summary>
+    public TimeSpan NotifyWindow { get; init; } = TimeSpan.FromMilliseconds(10);
 }

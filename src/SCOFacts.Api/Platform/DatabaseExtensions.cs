@@ -1,4 +1,5 @@
 using Npgsql;
+using SCOFacts.EventStore;
 using SCOFacts.EventStore.Migrations;
 
 namespace SCOFacts.Api.Platform;
@@ -20,7 +21,7 @@ public static class DatabaseExtensions
         builder.Services.AddSingleton<ScoFactsDatabase>();
         // Blocking once, at start-up, on a task the first hosted service has normally finished already; a hosted
         // service whose constructor takes the data source may get here first, and must then wait for the cluster.
-        builder.Services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<ScoFactsDatabase>().GetConnectionStringAsync().GetAwaiter().GetResult()));
+        builder.Services.AddSingleton(sp => EventStoreDataSource.Create(sp.GetRequiredService<ScoFactsDatabase>().GetConnectionStringAsync().GetAwaiter().GetResult()));
         builder.Services.AddSingleton(sp => new MigrationRunner(sp.GetRequiredService<NpgsqlDataSource>(), MigrationsDirectory, sp.GetRequiredService<ILogger<MigrationRunner>>()));
         builder.Services.AddHostedService<DatabaseStartup>();
         return builder;

@@ -229,8 +229,27 @@ public sealed partial class ProjectionDaemon : BackgroundService
                 connection.Notification += (_, _) => _wake.Pulse();
                 await using (var listen = new NpgsqlCommand($"LISTEN {EventStoreOptions.NotifyChannel}", connection))
                     await listen.ExecuteNonQueryAsync(cancellationToken);
-                while (!cancellationToken.IsCancellationRequested)
-                    await connection.WaitAsync(cancellationToken);
+                try
+                {
+                    while (!cancellationToken.IsCancellationRequested)
+                        await connection.WaitAsync(cancellationToken);
+                }
+                finally
+                {
+                    // Pooled connections are not reset: leave no LISTEN behind for the next user.
+                    try
+                    {
+                        if (connection.State == System.Data.ConnectionState.Open)
+                        {
+                            await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+                            await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+                        }
+                    }
+                    catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+                    {
+                        // A broken connection is not returned to the pool, LISTEN and all.
+                    }
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -355,7 +355,8 @@ internal static class EventStoreSuite
             await create.ExecuteNonQueryAsync();
         }
         var connectionString = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = name, MaxPoolSize = 64 }.ConnectionString;
-        var dataSource = NpgsqlDataSource.Create(connectionString);
+        // The application's own data source settings, for the store and the baseline alike.
+        var dataSource = EventStoreDataSource.Create(connectionString);
         await new MigrationRunner(dataSource, migrations).ApplyAsync();
         return dataSource;
     }
