@@ -6,8 +6,8 @@ namespace SCOFacts.EventStore;
 public static class EventStoreDataSource
 {
     /// <summary>
-    /// A data source whose pooled connections are not reset with DISCARD ALL when returned
-    /// (unless the connection string says otherwise). DISCARD ALL throws away every cached
+    /// A data source whose pooled connections are not reset with DISCARD ALL when returned.
+    /// DISCARD ALL throws away every cached
     /// plan, so each append would re-plan every statement inside append_events: the benchmark
     /// measured that as most of an append's cost. The store leaves no session state behind:
     /// its settings are transaction-local, the daemon unlocks its advisory lock and the
@@ -15,8 +15,7 @@ public static class EventStoreDataSource
     /// </summary>
     public static NpgsqlDataSource Create(string connectionString)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!builder.ContainsKey("No Reset On Close")) builder.NoResetOnClose = true;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }
 }
