@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using SCOFacts.EventStore;
 using SCOFacts.EventStore.Migrations;
 
 namespace SCOFacts.Testing;
@@ -18,7 +19,7 @@ public sealed class TestDatabase : IAsyncDisposable
         _serverConnectionString = serverConnectionString;
         Name = name;
         ConnectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name }.ConnectionString;
-        DataSource = NpgsqlDataSource.Create(ConnectionString);
+        DataSource = EventStoreDataSource.Create(ConnectionString);
     }
 
     /// <summary>The migrations folder copied next to the test assemblies (it may be missing when the repository has none).</summary>
@@ -30,7 +31,7 @@ public sealed class TestDatabase : IAsyncDisposable
     /// <summary>A connection string to this database.</summary>
     public string ConnectionString { get; }
 
-    /// <summary>A data source for this database, disposed with it.</summary>
+    /// <summary>A data source for this database with the application's settings (<see cref="EventStoreDataSource"/>), disposed with it.</summary>
     public NpgsqlDataSource DataSource { get; }
 
     /// <summary>Creates an empty database (nothing migrated).</summary>
@@ -66,7 +67,7 @@ public sealed class TestDatabase : IAsyncDisposable
     }
 
     /// <summary>A new data source for this database (to act as a second process, say); the caller disposes it.</summary>
-    public NpgsqlDataSource CreateDataSource() => NpgsqlDataSource.Create(ConnectionString);
+    public NpgsqlDataSource CreateDataSource() => EventStoreDataSource.Create(ConnectionString);
 
     /// <summary>Disposes the data source and drops the database, ending any sessions still connected to it.</summary>
     public async ValueTask DisposeAsync()
