@@ -6,7 +6,8 @@ namespace SCOFacts.EventStore;
 
 /// <summary>
 /// The hash rules, recomputed here from stored rows independently of the SQL that
-/// wrote them (event_hash in 0001_event_store.sql). Both must change together.
+/// wrote them (event_hash, defined in 0001_event_store.sql and rewritten byte for byte in
+/// 0005_cheaper_appends.sql). Both must change together.
 /// </summary>
 public static class EventHash
 {

@@ -13,6 +13,12 @@ public static class EventStoreDataSource
     /// its settings are transaction-local, the daemon unlocks its advisory lock and the
     /// listener unlistens before their connections go back to the pool.
     /// </summary>
+    /// <remarks>
+    /// Statements are deliberately not auto-prepared. A rebuild replays a projection into
+    /// temporary tables that shadow the live ones by name, and PostgreSQL does not re-plan a
+    /// prepared statement when a table of the same name appears earlier in the search path:
+    /// a projection statement prepared before the rebuild would keep writing to the live table.
+    /// </remarks>
     public static NpgsqlDataSource Create(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
