@@ -19,7 +19,7 @@ public sealed class TestDatabase : IAsyncDisposable
         _serverConnectionString = serverConnectionString;
         Name = name;
         ConnectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name }.ConnectionString;
-        DataSource = EventStoreDataSource.Create(ConnectionString);
+        DataSource = CreateDataSource();
     }
 
     /// <summary>The migrations folder copied next to the test assemblies (it may be missing when the repository has none).</summary>
