@@ -37,7 +37,7 @@ public sealed partial class EventStore
 
         var events = new List<ProofEvent>();
         await using (var command = new NpgsqlCommand(
-            "SELECT global_position, transaction_id::text, stream_version, event_type, data::text, metadata::text, " +
+            "SELECT global_position, transaction_id, stream_version, event_type, data::text, metadata::text, " +
             "(extract(epoch FROM recorded_at) * 1000000)::bigint, hash FROM events WHERE stream_id = $1 ORDER BY stream_version",
             connection, transaction))
         {
@@ -48,7 +48,7 @@ public sealed partial class EventStore
             {
                 var position = reader.GetInt64(0);
                 var hash = Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(7));
-                events.Add(new ProofEvent(position, ulong.Parse(reader.GetString(1), CultureInfo.InvariantCulture), reader.GetInt64(2),
+                events.Add(new ProofEvent(position, reader.GetFieldValue<ulong>(1), reader.GetInt64(2),
                     reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetInt64(6), previous, hash,
                     indexByPosition.GetValueOrDefault(position)));
                 previous = hash;

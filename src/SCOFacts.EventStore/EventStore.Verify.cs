@@ -1,4 +1,3 @@
-using System.Globalization;
 using Npgsql;
 
 namespace SCOFacts.EventStore;
@@ -26,11 +25,11 @@ public sealed partial class EventStore
     public async Task<LogDigest?> GetLatestDigestAsync(CancellationToken cancellationToken = default)
     {
         await using var command = DataSource.CreateCommand(
-            "SELECT transaction_id::text, global_position, event_count, digest, computed_at FROM event_digests ORDER BY digest_id DESC LIMIT 1");
+            "SELECT transaction_id, global_position, event_count, digest, computed_at FROM event_digests ORDER BY digest_id DESC LIMIT 1");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
         return new LogDigest(
-            new FeedPosition(ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1)),
+            new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)),
             reader.GetInt64(2),
             Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(3)),
             new DateTimeOffset(reader.GetFieldValue<DateTime>(4), TimeSpan.Zero));
@@ -66,7 +65,7 @@ public sealed partial class EventStore
         }
 
         await using (var command = new NpgsqlCommand(
-            "SELECT global_position, transaction_id::text, stream_id, stream_version, event_type, data::text, metadata::text, recorded_at, hash " +
+            "SELECT global_position, transaction_id, stream_id, stream_version, event_type, data::text, metadata::text, recorded_at, hash " +
             "FROM events ORDER BY stream_id, stream_version", connection, transaction))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -74,7 +73,7 @@ public sealed partial class EventStore
             {
                 events++;
                 var position = reader.GetInt64(0);
-                var tx = ulong.Parse(reader.GetString(1), CultureInfo.InvariantCulture);
+                var tx = reader.GetFieldValue<ulong>(1);
                 var streamId = reader.GetString(2);
                 var version = reader.GetInt64(3);
                 if (!string.Equals(streamId, stream, StringComparison.Ordinal))
@@ -131,14 +130,16 @@ public sealed partial class EventStore
         await using (var command = new NpgsqlCommand(
             // Only the settled part of the log: a digest must never cover a position before
             // which an in-flight transaction could still commit an event.
-            "SELECT transaction_id::text, global_position, hash FROM events " +
+            // transaction_id is selected as itself, never cast to text: ORDER BY resolves a bare
+            // name to the output column first, and text order puts 1000 before 999.
+            "SELECT transaction_id, global_position, hash FROM events " +
             "WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY transaction_id, global_position",
             connection, transaction))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                position = new FeedPosition(ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1));
+                position = new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
                 digest = EventHash.ExtendDigest(digest, reader.GetFieldValue<byte[]>(2));
                 count++;
                 if (earlier is not null && count == earlier.EventCount)

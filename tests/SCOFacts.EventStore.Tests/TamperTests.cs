@@ -109,7 +109,7 @@ public sealed class TamperTests
         await daemon.StopAsync(CancellationToken.None);
 
         var extended = await store.VerifyAsync(kept);
-        Assert.True(extended.IsValid);
+        Assert.True(extended.IsValid, $"kept {kept}, now {extended.Current}: " + string.Join("; ", extended.Breaks));
         Assert.True(extended.ExtendsDigest);
         Assert.Equal((await store.GetLatestDigestAsync())!.Hash, extended.Current.Hash);
 
@@ -126,5 +126,44 @@ public sealed class TamperTests
         Assert.DoesNotContain(rewritten.Breaks, b => b.StreamId is not null);
         Assert.False(rewritten.ExtendsDigest);
         Assert.False(rewritten.IsValid);
+    }
+
+    [Fact]
+    public async Task Bug_verify_folded_the_digest_in_text_order_when_transaction_ids_differ_in_length()
+    {
+        // Transaction ids 9 and 10 sort before a four-digit one as numbers, after it as text.
+        await using var db = await TestDatabase.CreateMigratedAsync();
+        var store = TestStores.Create(db.DataSource);
+        // Make sure the honest appends below get ids of four digits or more (ids are cluster-wide).
+        await TestStores.ExecuteAsync(db.DataSource, "DO $$ BEGIN WHILE pg_current_xact_id() < '1000'::xid8 LOOP COMMIT; END LOOP; END $$");
+        foreach (var stream in new[] { "digits-a", "digits-b", "digits-c" })
+            await store.AppendAsync(stream, ExpectedVersion.NoStream, [new Counted(stream.Length)], TestStores.Who());
+        await AsSuperuserAsync(db, string.Join("; ", new[] { ("digits-a", 9), ("digits-b", 10) }.Select(r =>
+            $"UPDATE events SET transaction_id = '{r.Item2}'::xid8, hash = event_hash(NULL, global_position, '{r.Item2}'::xid8, stream_id, " +
+            $"stream_version, event_type, data, metadata, recorded_at) WHERE stream_id = '{r.Item1}'; " +
+            $"UPDATE streams SET last_hash = (SELECT hash FROM events WHERE stream_id = '{r.Item1}') WHERE stream_id = '{r.Item1}'")));
+        Assert.True(await TestStores.ScalarAsync(db.DataSource,
+            "SELECT transaction_id::text::bigint FROM events WHERE stream_id = 'digits-c'") >= 1000, "the third event's transaction id has four digits or more");
+
+        var inNumericOrder = EventHash.EmptyDigest;
+        foreach (var stream in new[] { "digits-a", "digits-b", "digits-c" })
+            inNumericOrder = EventHash.ExtendDigest(inNumericOrder, (await store.ReadStreamAsync(stream))[0].Hash);
+        var last = (await store.ReadStreamAsync("digits-c"))[0].FeedPosition;
+
+        // Other tests' open transactions can hold the settled part of the log back: let the daemon
+        // digest all three first, after which every later snapshot sees them settled.
+        using var daemon = new ProjectionDaemon(store, [new DigestProjection()], new DaemonOptions { PollInterval = TimeSpan.FromMilliseconds(20) });
+        await daemon.StartAsync(CancellationToken.None);
+        await Wait.UntilAsync(async () => (await store.GetLatestDigestAsync())?.EventCount == 3, TimeSpan.FromSeconds(20), "the daemon has digested 3 events");
+        await daemon.StopAsync(CancellationToken.None);
+        var kept = (await store.GetLatestDigestAsync())!;
+        Assert.Equal((last, Convert.ToHexStringLower(inNumericOrder)), (kept.Position, kept.Hash));
+
+        var verified = await store.VerifyAsync();
+        Assert.True(verified.IsValid, string.Join("; ", verified.Breaks));
+        Assert.Equal((last, 3L, kept.Hash), (verified.Current.Position, verified.Current.EventCount, verified.Current.Hash));
+        var again = await store.VerifyAsync(kept);
+        Assert.True(again.IsValid, string.Join("; ", again.Breaks));
+        Assert.True(again.ExtendsDigest);
     }
 }

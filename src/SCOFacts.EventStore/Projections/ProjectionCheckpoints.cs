@@ -28,11 +28,11 @@ public static class ProjectionCheckpoints
     public static async Task<FeedPosition> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string name, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT transaction_id::text, global_position FROM projection_checkpoints WHERE name = $1", connection, transaction);
+            "SELECT transaction_id, global_position FROM projection_checkpoints WHERE name = $1", connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = name });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new FeedPosition(ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1))
+            ? new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1))
             : FeedPosition.Start;
     }
 

@@ -338,10 +338,10 @@ internal static class EventStoreSuite
     private static async Task<FeedPosition> HeadAsync(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand(
-            "SELECT transaction_id::text, global_position FROM events ORDER BY transaction_id DESC, global_position DESC LIMIT 1");
+            "SELECT transaction_id, global_position FROM events ORDER BY transaction_id DESC, global_position DESC LIMIT 1");
         await using var reader = await command.ExecuteReaderAsync();
         Require(await reader.ReadAsync(), "the log is empty");
-        return new FeedPosition(ulong.Parse(reader.GetString(0), Inv), reader.GetInt64(1));
+        return new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
     }
 
     // ---------------------------------------------------------------- setup and output
