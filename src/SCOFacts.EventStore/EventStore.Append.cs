@@ -59,50 +59,13 @@ public sealed partial class EventStore
         }
         var metadataJson = Types.SerializeMetadata(metadata);
 
-        await using var command = new NpgsqlCommand(
-            "SELECT global_position, stream_version, transaction_id, recorded_at, hash, duplicate " +
-            "FROM append_events($1, $2, $3, $4, $5, $6, $7)", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = streamId, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = StreamTypeOf(streamId), NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = types, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter { Value = Enumerable.Repeat(metadataJson, events.Count).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)metadata.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-
-        var rows = new List<(long Position, long Version, ulong Tx, DateTime At, byte[] Hash, bool Duplicate)>(events.Count);
-        try
-        {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<ulong>(2),
-                    reader.GetFieldValue<DateTime>(3), reader.GetFieldValue<byte[]>(4), reader.GetBoolean(5)));
-            }
-        }
-        catch (PostgresException e) when (e.SqlState == ConcurrencySqlState)
-        {
-            long? actual = long.TryParse(e.Hint, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
-            throw new ConcurrencyException(streamId, expected, actual, e);
-        }
-
-        if (rows.Count > 0 && rows[0].Duplicate)
-        {
-            // The key was used before: hand back what was stored then, not what was sent now.
-            var original = await ReadStreamAsync(connection, transaction, streamId,
-                new StreamReadOptions { FromVersion = rows[0].Version, ToVersion = rows[^1].Version }, cancellationToken);
-            return new AppendResult(streamId, original, Duplicate: true);
-        }
-
-        var stored = new StoredEvent[rows.Count];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            stored[i] = new StoredEvent(rows[i].Position, rows[i].Tx, streamId, rows[i].Version, types[i],
-                events[i], data[i], metadata, new DateTimeOffset(rows[i].At, TimeSpan.Zero), rows[i].Hash);
-        }
+        var stored = events.Count == 1
+            ? await AppendOneAsync(connection, transaction, streamId, expected, types[0], events[0], data[0], metadata, metadataJson, cancellationToken)
+            : await AppendManyAsync(connection, transaction, streamId, expected, types, events, data, metadata, metadataJson, cancellationToken);
+        if (stored.Duplicate) return stored;
 
         foreach (var projection in Options.InlineProjections)
-            await projection.ApplyAsync(transaction, stored, cancellationToken);
+            await projection.ApplyAsync(transaction, stored.Events, cancellationToken);
 
         if (Options.Notify == NotifyMode.InTransaction)
         {
@@ -110,7 +73,105 @@ public sealed partial class EventStore
             await notify.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        return stored;
+    }
+
+    // append_event: scalar arguments and one row back, the cheap path for the common case.
+    private async Task<AppendResult> AppendOneAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId,
+        ExpectedVersion expected, string type, object @event, string data, EventMetadata metadata, string metadataJson,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT global_position, stream_version, last_version, transaction_id, recorded_at, hash, duplicate " +
+            "FROM append_event($1, $2, $3, $4, $5, $6, $7)", connection, transaction);
+        AddStreamParameters(command, streamId, expected);
+        command.Parameters.Add(new NpgsqlParameter { Value = type, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = data, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = metadataJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        AddKeyParameter(command, metadata);
+
+        // A duplicate comes back as the original append's version range, and nothing else.
+        var (stored, firstVersion, lastVersion) = await TranslateLostRaceAsync(streamId, expected, async () =>
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            if (reader.GetBoolean(6)) return ((StoredEvent?)null, reader.GetInt64(1), reader.GetInt64(2));
+            return (new StoredEvent(reader.GetInt64(0), reader.GetFieldValue<ulong>(3), streamId, reader.GetInt64(1), type, @event, data,
+                metadata, new DateTimeOffset(reader.GetFieldValue<DateTime>(4), TimeSpan.Zero), reader.GetFieldValue<byte[]>(5)), 0, 0);
+        });
+        return stored is null
+            ? await OriginalAppendAsync(connection, transaction, streamId, firstVersion, lastVersion, cancellationToken)
+            : new AppendResult(streamId, [stored], Duplicate: false);
+    }
+
+    // append_events: any number of events as parallel arrays, one row back per event.
+    private async Task<AppendResult> AppendManyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId,
+        ExpectedVersion expected, string[] types, IReadOnlyList<object> events, string[] data, EventMetadata metadata, string metadataJson,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT global_position, stream_version, transaction_id, recorded_at, hash, duplicate " +
+            "FROM append_events($1, $2, $3, $4, $5, $6, $7)", connection, transaction);
+        AddStreamParameters(command, streamId, expected);
+        command.Parameters.Add(new NpgsqlParameter { Value = types, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = Enumerable.Repeat(metadataJson, events.Count).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        AddKeyParameter(command, metadata);
+
+        var rows = await TranslateLostRaceAsync(streamId, expected, async () =>
+        {
+            var read = new List<(long Position, long Version, ulong Tx, DateTime At, byte[] Hash, bool Duplicate)>(events.Count);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                read.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<ulong>(2),
+                    reader.GetFieldValue<DateTime>(3), reader.GetFieldValue<byte[]>(4), reader.GetBoolean(5)));
+            }
+            return read;
+        });
+        if (rows.Count > 0 && rows[0].Duplicate)
+            return await OriginalAppendAsync(connection, transaction, streamId, rows[0].Version, rows[^1].Version, cancellationToken);
+
+        var stored = new StoredEvent[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            stored[i] = new StoredEvent(rows[i].Position, rows[i].Tx, streamId, rows[i].Version, types[i],
+                events[i], data[i], metadata, new DateTimeOffset(rows[i].At, TimeSpan.Zero), rows[i].Hash);
+        }
         return new AppendResult(streamId, stored, Duplicate: false);
+    }
+
+    private static void AddStreamParameters(NpgsqlCommand command, string streamId, ExpectedVersion expected)
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = streamId, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = StreamTypeOf(streamId), NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+    }
+
+    private static void AddKeyParameter(NpgsqlCommand command, EventMetadata metadata) =>
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)metadata.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+
+    // Runs an append's statement; a lost race (SF409, the actual version in the HINT) becomes a ConcurrencyException.
+    private static async Task<T> TranslateLostRaceAsync<T>(string streamId, ExpectedVersion expected, Func<Task<T>> append)
+    {
+        try
+        {
+            return await append();
+        }
+        catch (PostgresException e) when (e.SqlState == ConcurrencySqlState)
+        {
+            long? actual = long.TryParse(e.Hint, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
+            throw new ConcurrencyException(streamId, expected, actual, e);
+        }
+    }
+
+    // The key was used before: hand back what was stored then, not what was sent now.
+    private async Task<AppendResult> OriginalAppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId,
+        long firstVersion, long lastVersion, CancellationToken cancellationToken)
+    {
+        var original = await ReadStreamAsync(connection, transaction, streamId,
+            new StreamReadOptions { FromVersion = firstVersion, ToVersion = lastVersion }, cancellationToken);
+        return new AppendResult(streamId, original, Duplicate: true);
     }
 
     /// <summary>Signals in-process readers after a caller-owned transaction that appended has committed.</summary>

@@ -57,6 +57,14 @@ public sealed class AppendTests(DatabaseFixture db) : IClassFixture<DatabaseFixt
         Assert.Equal(first.Events.Select(e => e.GlobalPosition), retry.Events.Select(e => e.GlobalPosition));
         Assert.Equal([new Counted(1), new Counted(2)], retry.Events.Select(e => e.Data));
         Assert.Equal(2, (await _store.ReadStreamAsync("append-3")).Count);
+
+        // One event goes through append_event, several through append_events: a key stored by
+        // either answers a retry through the other.
+        var one = await _store.AppendAsync("append-3c", ExpectedVersion.Any, [new Counted(8)], TestStores.Who(idempotencyKey: "key-2"));
+        var retryOfOne = await _store.AppendAsync("append-3c", ExpectedVersion.Any, [new Counted(8), new Counted(9)], TestStores.Who(idempotencyKey: "key-2"));
+        Assert.True(retryOfOne.Duplicate);
+        Assert.Equal([(one.FirstPosition, new Counted(8))], retryOfOne.Events.Select(e => (e.GlobalPosition, (Counted)e.Data)));
+        Assert.Single(await _store.ReadStreamAsync("append-3c"));
     }
 
     [Fact]
