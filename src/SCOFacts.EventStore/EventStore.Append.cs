@@ -81,9 +81,9 @@ public sealed partial class EventStore
         ExpectedVersion expected, string type, object @event, string data, EventMetadata metadata, string metadataJson,
         CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            "SELECT global_position, stream_version, last_version, transaction_id, recorded_at, hash, duplicate " +
-            "FROM append_event($1, $2, $3, $4, $5, $6, $7)", connection, transaction);
+        // Called in the select list, not FROM: its one row comes back as a record, without the
+        // function scan and tuplestore a FROM clause costs (about 10 us of server time).
+        await using var command = new NpgsqlCommand("SELECT append_event($1, $2, $3, $4, $5, $6, $7)", connection, transaction);
         AddStreamParameters(command, streamId, expected);
         command.Parameters.Add(new NpgsqlParameter { Value = type, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = data, NpgsqlDbType = NpgsqlDbType.Jsonb });
@@ -93,11 +93,11 @@ public sealed partial class EventStore
         // A duplicate comes back as the original append's version range, and nothing else.
         var (stored, firstVersion, lastVersion) = await TranslateLostRaceAsync(streamId, expected, async () =>
         {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            if (reader.GetBoolean(6)) return ((StoredEvent?)null, reader.GetInt64(1), reader.GetInt64(2));
-            return (new StoredEvent(reader.GetInt64(0), reader.GetFieldValue<ulong>(3), streamId, reader.GetInt64(1), type, @event, data,
-                metadata, new DateTimeOffset(reader.GetFieldValue<DateTime>(4), TimeSpan.Zero), reader.GetFieldValue<byte[]>(5)), 0, 0);
+            // (global_position, stream_version, last_version, transaction_id, recorded_at, hash, duplicate)
+            var row = (object[])(await command.ExecuteScalarAsync(cancellationToken))!;
+            if ((bool)row[6]) return ((StoredEvent?)null, (long)row[1], (long)row[2]);
+            return (new StoredEvent((long)row[0], (ulong)row[3], streamId, (long)row[1], type, @event, data,
+                metadata, new DateTimeOffset((DateTime)row[4], TimeSpan.Zero), (byte[])row[5]), 0, 0);
         });
         return stored is null
             ? await OriginalAppendAsync(connection, transaction, streamId, firstVersion, lastVersion, cancellationToken)
