@@ -125,6 +125,7 @@ DECLARE
     v_now       timestamptz := clock_timestamp();
     v_xid       xid8;
     v_count     int := coalesce(array_length(p_types, 1), 0);
+    v_sequence  regclass;
     v_positions bigint[];
     v_hashes    bytea[];
     v_first     bigint;
@@ -161,6 +162,7 @@ BEGIN
     END IF;
 
     v_xid := pg_current_xact_id();
+    v_sequence := pg_get_serial_sequence('events', 'global_position')::regclass;
 
     LOOP
         SELECT s.version, s.last_hash INTO v_current, v_hash
@@ -180,8 +182,7 @@ BEGIN
         v_positions := '{}';
         v_hashes := '{}';
         FOR i IN 1 .. v_count LOOP
-            -- The identity's sequence, named as PostgreSQL names it (no catalog lookup per call).
-            v_positions[i] := nextval('events_global_position_seq');
+            v_positions[i] := nextval(v_sequence);
             v_hash := event_hash(v_hash, v_positions[i], v_xid, p_stream_id, v_current + i,
                                  p_types[i], p_data[i], p_metadata[i], v_now);
             v_hashes[i] := v_hash;
@@ -200,21 +201,13 @@ BEGIN
         -- Another writer created the stream and committed after it was read: read it again.
     END LOOP;
 
-    IF v_count = 1 THEN
-        -- The common case, without the array machinery.
-        INSERT INTO events (global_position, stream_id, stream_version, event_type, data,
-                            metadata, recorded_at, transaction_id, hash)
-        OVERRIDING SYSTEM VALUE
-        VALUES (v_positions[1], p_stream_id, v_current + 1, p_types[1], p_data[1], p_metadata[1], v_now, v_xid, v_hashes[1]);
-    ELSE
-        INSERT INTO events (global_position, stream_id, stream_version, event_type, data,
-                            metadata, recorded_at, transaction_id, hash)
-        OVERRIDING SYSTEM VALUE
-        SELECT u.e_position, p_stream_id, v_current + u.e_n, u.e_type, u.e_data,
-               u.e_metadata, v_now, v_xid, u.e_hash
-        FROM unnest(v_positions, p_types[1:v_count], p_data[1:v_count], p_metadata[1:v_count], v_hashes)
-             WITH ORDINALITY AS u(e_position, e_type, e_data, e_metadata, e_hash, e_n);
-    END IF;
+    INSERT INTO events (global_position, stream_id, stream_version, event_type, data,
+                        metadata, recorded_at, transaction_id, hash)
+    OVERRIDING SYSTEM VALUE
+    SELECT u.e_position, p_stream_id, v_current + u.e_n, u.e_type, u.e_data,
+           u.e_metadata, v_now, v_xid, u.e_hash
+    FROM unnest(v_positions, p_types[1:v_count], p_data[1:v_count], p_metadata[1:v_count], v_hashes)
+         WITH ORDINALITY AS u(e_position, e_type, e_data, e_metadata, e_hash, e_n);
 
     IF p_idempotency_key IS NOT NULL THEN
         UPDATE stream_idempotency si
@@ -222,14 +215,9 @@ BEGIN
         WHERE si.stream_id = p_stream_id AND si.idempotency_key = p_idempotency_key;
     END IF;
 
-    FOR i IN 1 .. v_count LOOP
-        global_position := v_positions[i];
-        stream_version := v_current + i;
-        transaction_id := v_xid;
-        recorded_at := v_now;
-        hash := v_hashes[i];
-        duplicate := false;
-        RETURN NEXT;
-    END LOOP;
+    RETURN QUERY
+        SELECT u.e_position, v_current + u.e_n, v_xid, v_now, u.e_hash, false
+        FROM unnest(v_positions, v_hashes) WITH ORDINALITY AS u(e_position, e_hash, e_n)
+        ORDER BY u.e_n;
 END;
 $$;
