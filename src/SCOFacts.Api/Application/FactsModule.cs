@@ -98,7 +98,13 @@ public static class FactsModule
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddScoFactsCore();
         // Clients need not put a value's "kind" first, and open interval ends are never NaN or infinite on the wire.
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.AllowOutOfOrderMetadataProperties = true);
+        // A property the request type does not have is refused (400 naming it), not dropped: a misspelt "notes" or
+        // "aprox" would otherwise be lost without the client knowing, as the schemas' additionalProperties: false promise.
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.AllowOutOfOrderMetadataProperties = true;
+            json.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+        });
         builder.Services.Configure<SwaggerGenOptions>(FactsOpenApi.Configure);
         // Seeds load before the daemon starts, so its first batches see a populated log.
         builder.Services.AddHostedService<SeedOnStart>();
