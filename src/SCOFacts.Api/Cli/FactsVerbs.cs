@@ -80,10 +80,14 @@ internal sealed class SeedsVerb : FactsVerb
                         "the sources get no document text and their claims' quotes are not checked.");
                     documents = null;
                 }
-                var summary = await loader.LoadAsync(seeds, "sco-documents", m => context.Out.WriteLine(m), cancellationToken, documents);
+                // The configured set keeps its configured name; another folder is a set of its own, named after the folder.
+                var name = Path.GetFullPath(folder) == Path.GetFullPath(settings.Folder) ? settings.Name
+                    : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+                var summary = await loader.LoadAsync(seeds, name, m => context.Out.WriteLine(m), cancellationToken, documents);
+                foreach (var conflict in summary.Conflicts) await context.Error.WriteLineAsync($"conflict: {conflict}");
                 foreach (var rejected in summary.Rejected) await context.Error.WriteLineAsync($"rejected: {rejected}");
-                await context.Out.WriteLineAsync(summary.ToString());
-                return summary.Rejected.Count == 0 ? CliVerbs.Success : CliVerbs.Failure;
+                await context.Out.WriteLineAsync($"Seed set '{name}': {summary}");
+                return summary.Clean ? CliVerbs.Success : CliVerbs.Failure;
             }
             default:
                 throw new CliUsageException("Say 'seeds verify' or 'seeds load'.");
@@ -91,12 +95,15 @@ internal sealed class SeedsVerb : FactsVerb
     }
 }
 
-/// <summary><c>import FILE</c>: claims as a JSON array or JSON Lines, through the same command path as HTTP.</summary>
+/// <summary><c>import FILE</c>: sources, facts and claims as a JSON array or JSON Lines, through the same command path as HTTP.</summary>
 internal sealed class ImportVerb : FactsVerb
 {
     public override string Name => "import";
 
-    public override string Usage => "  import FILE                                  record the claims in FILE (JSON array or JSON Lines, the seeds' claim format)";
+    public override string Usage => "  import FILE                                  record the sources, facts and claims in FILE (JSON array or JSON Lines, the seeds' formats)";
+
+    /// <summary>Who ran the import: the operating-system user, as the principal of every event it records.</summary>
+    public static string Principal => $"import:{Environment.UserName}";
 
     public override async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
@@ -108,10 +115,13 @@ internal sealed class ImportVerb : FactsVerb
             return CliVerbs.Failure;
         }
         var loader = context.Services.GetRequiredService<SeedLoader>();
-        var summary = await loader.RecordClaimsAsync(SeedSet.ReadClaimsFile(file), "import", m => context.Out.WriteLine(m), cancellationToken);
+        var items = SeedSet.ReadImportFile(file);
+        await context.Out.WriteLineAsync($"Importing {items.Count} items from {file} as {Principal}.");
+        var summary = await loader.ImportAsync(items, "import", Principal, m => context.Out.WriteLine(m), cancellationToken);
+        foreach (var conflict in summary.Conflicts) await context.Out.WriteLineAsync($"conflict: {conflict}");
         foreach (var rejected in summary.Rejected) await context.Out.WriteLineAsync($"rejected: {rejected}");
         await context.Out.WriteLineAsync(summary.ToString());
-        return summary.Rejected.Count == 0 ? CliVerbs.Success : CliVerbs.Failure;
+        return summary.Clean ? CliVerbs.Success : CliVerbs.Failure;
     }
 }
 
