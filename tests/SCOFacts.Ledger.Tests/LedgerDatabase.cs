@@ -3,7 +3,7 @@ using SCOFacts.Testing;
 namespace SCOFacts.Ledger.Tests;
 
 /// <summary>A fresh migrated database with a source table, a sealer and a reader: one per test that writes a ledger.</summary>
-internal sealed class LedgerDatabase : IAsyncDisposable
+public sealed class LedgerDatabase : IAsyncDisposable
 {
     private LedgerDatabase(TestDatabase database, SourceTable source)
     {

@@ -9,7 +9,7 @@ namespace SCOFacts.Ledger.Tests;
 /// A real table of events standing in for the store's: entries are written to it and read back as PostgreSQL renders
 /// them, so what the ledger seals is what a reader of the table sees.
 /// </summary>
-internal sealed class SourceTable
+public sealed class SourceTable
 {
     private readonly NpgsqlDataSource _dataSource;
 
