@@ -41,7 +41,8 @@ public sealed class VerifierKey
         key = null;
         if (string.IsNullOrEmpty(text))
             return false;
-        var parts = text.Split('+');
+        // Base64 may itself contain '+': the key is everything after the second one.
+        var parts = text.Split('+', 3);
         if (parts.Length != 3 || !IsValidName(parts[0]) || parts[1].Length != 8
             || !uint.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hash)
             || parts[1] != parts[1].ToLowerInvariant())

@@ -102,7 +102,8 @@ public sealed class LedgerSigningKey : IDisposable
         var text = File.ReadAllText(path).TrimEnd('\n');
         if (!text.StartsWith(PrivatePrefix, StringComparison.Ordinal))
             throw new InvalidDataException($"'{path}' is not a ledger signing key.");
-        var parts = text[PrivatePrefix.Length..].Split('+');
+        // Base64 may itself contain '+': the key is everything after the second one.
+        var parts = text[PrivatePrefix.Length..].Split('+', 3);
         if (parts.Length != 3 || parts[0] != origin)
             throw new InvalidDataException($"'{path}' is not a signing key for the origin '{origin}'.");
         byte[] blob;
