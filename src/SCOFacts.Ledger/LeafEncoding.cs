@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace SCOFacts.Ledger;
@@ -15,9 +17,35 @@ public static class LeafEncoding
     public static byte[] Encode(LedgerEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var size = 1 + 8 + 16 + StringSize(entry.StreamId) + 8 + StringSize(entry.EventType) + 8 + StringSize(entry.Data) + StringSize(entry.Metadata);
-        var bytes = new byte[size];
-        var span = bytes.AsSpan();
+        var bytes = new byte[EncodedSize(entry)];
+        Write(entry, bytes);
+        return bytes;
+    }
+
+    /// <summary>The leaf hash of <paramref name="entry"/>: <c>SHA-256(0x00 || leaf bytes)</c>.</summary>
+    public static byte[] LeafHash(LedgerEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        // The sealer hashes every event: encode behind the 0x00 prefix in one pooled buffer and hash that.
+        var size = 1 + EncodedSize(entry);
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            buffer[0] = 0x00;
+            Write(entry, buffer.AsSpan(1, size - 1));
+            return SHA256.HashData(buffer.AsSpan(0, size));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static int EncodedSize(LedgerEntry entry) =>
+        1 + 8 + 16 + StringSize(entry.StreamId) + 8 + StringSize(entry.EventType) + 8 + StringSize(entry.Data) + StringSize(entry.Metadata);
+
+    private static void Write(LedgerEntry entry, Span<byte> span)
+    {
         span[0] = Version1;
         var at = 1;
         BinaryPrimitives.WriteInt64BigEndian(span[at..], entry.Position);
@@ -32,11 +60,7 @@ public static class LeafEncoding
         at += 8;
         at += WriteString(span[at..], entry.Data);
         WriteString(span[at..], entry.Metadata);
-        return bytes;
     }
-
-    /// <summary>The leaf hash of <paramref name="entry"/>: <c>SHA-256(0x00 || leaf bytes)</c>.</summary>
-    public static byte[] LeafHash(LedgerEntry entry) => TreeHashing.Leaf(Encode(entry));
 
     // PostgreSQL keeps microseconds; a finer .NET tick would make bytes no reader of the table can reproduce.
     private static long MicrosecondsSinceEpoch(DateTimeOffset timestamp) =>

@@ -75,11 +75,12 @@ public sealed class LedgerSealer
                 for (var i = 0; i < count; i++)
                 {
                     var entry = batch.Entries[firstNew + i];
-                    await leaves.StartRowAsync(cancellationToken);
-                    await leaves.WriteAsync(treeSize + i, NpgsqlDbType.Bigint, cancellationToken);
-                    await leaves.WriteAsync(entry.Position, NpgsqlDbType.Bigint, cancellationToken);
-                    await leaves.WriteAsync(entry.EventId, NpgsqlDbType.Uuid, cancellationToken);
-                    await leaves.WriteAsync(leafHashes[i], NpgsqlDbType.Bytea, cancellationToken);
+                    // Synchronous writes fill the importer's buffer; only a full buffer goes to the server.
+                    leaves.StartRow();
+                    leaves.Write(treeSize + i, NpgsqlDbType.Bigint);
+                    leaves.Write(entry.Position, NpgsqlDbType.Bigint);
+                    leaves.Write(entry.EventId, NpgsqlDbType.Uuid);
+                    leaves.Write(leafHashes[i], NpgsqlDbType.Bytea);
                 }
                 await leaves.CompleteAsync(cancellationToken);
             }
@@ -89,10 +90,10 @@ public sealed class LedgerSealer
                     "COPY ledger_nodes (level, node_index, hash) FROM STDIN (FORMAT BINARY)", cancellationToken);
                 foreach (var (node, hash) in nodes)
                 {
-                    await writer.StartRowAsync(cancellationToken);
-                    await writer.WriteAsync((short)node.Level, NpgsqlDbType.Smallint, cancellationToken);
-                    await writer.WriteAsync(node.Index, NpgsqlDbType.Bigint, cancellationToken);
-                    await writer.WriteAsync(hash, NpgsqlDbType.Bytea, cancellationToken);
+                    writer.StartRow();
+                    writer.Write((short)node.Level, NpgsqlDbType.Smallint);
+                    writer.Write(node.Index, NpgsqlDbType.Bigint);
+                    writer.Write(hash, NpgsqlDbType.Bytea);
                 }
                 await writer.CompleteAsync(cancellationToken);
             }
