@@ -36,6 +36,17 @@ public sealed class LedgerReader
         return new TreeHead(treeSize, await RootAsync(connection, transaction, treeSize, cancellationToken));
     }
 
+    /// <summary>How far sealing has come; the store's latest position minus <see cref="LedgerState.SealedThrough"/> is the lag.</summary>
+    public async Task<LedgerState> GetStateAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "SELECT first_leaf + leaf_count, through_position, sealed_at FROM ledger_batches ORDER BY through_position DESC LIMIT 1");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new LedgerState(reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2))
+            : new LedgerState(0, 0, null);
+    }
+
     /// <summary>The leaf sealing the event at <paramref name="position"/>, or null when that position is not sealed.</summary>
     public async Task<LedgerLeaf?> FindLeafByPositionAsync(long position, CancellationToken cancellationToken = default)
     {

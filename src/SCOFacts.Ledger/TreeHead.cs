@@ -25,3 +25,9 @@ public sealed record ConsistencyProof(long FirstSize, long SecondSize, IReadOnly
 /// <param name="EventId">The identity of the event it seals.</param>
 /// <param name="LeafHash">Its hash.</param>
 public sealed record LedgerLeaf(long LeafIndex, long Position, Guid EventId, byte[] LeafHash);
+
+/// <summary>How far sealing has come: for measuring the sealing lag against the store's latest position.</summary>
+/// <param name="TreeSize">Leaves sealed.</param>
+/// <param name="SealedThrough">The last position covered by a sealed batch (0 before the first).</param>
+/// <param name="LastSealedAt">When the last batch was sealed, or null before the first.</param>
+public sealed record LedgerState(long TreeSize, long SealedThrough, DateTimeOffset? LastSealedAt);

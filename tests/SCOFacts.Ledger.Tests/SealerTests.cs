@@ -81,6 +81,20 @@ public sealed class SealerTests
     }
 
     [Fact]
+    public async Task The_state_says_how_far_sealing_has_come()
+    {
+        await using var db = await LedgerDatabase.CreateAsync();
+        Assert.Equal(new LedgerState(0, 0, null), await db.Reader.GetStateAsync());
+        await db.Source.AddAsync([1, 2, 4]);
+
+        await db.SealAsync(0, 5);
+        var state = await db.Reader.GetStateAsync();
+
+        Assert.Equal((3L, 5L), (state.TreeSize, state.SealedThrough));
+        Assert.NotNull(state.LastSealedAt);
+    }
+
+    [Fact]
     public async Task A_batch_starting_beyond_the_sealed_range_is_a_gap()
     {
         await using var db = await LedgerDatabase.CreateAsync();
