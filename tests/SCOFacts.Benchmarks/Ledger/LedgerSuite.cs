@@ -84,6 +84,20 @@ internal static class LedgerSuite
             position += perRound;
         }
 
+        // Live: the sealer following the store one event at a time, each its own batch and transaction.
+        var live = quick ? 500 : 3000;
+        var liveEntries = MakeEntries(position + 1, live);
+        var liveHashes = liveEntries.Select(LeafEncoding.LeafHash).ToArray();
+        var liveClock = Stopwatch.StartNew();
+        for (var i = 0; i < live; i++)
+            await RawInsertAsync(db, [liveEntries[i]], liveHashes.AsMemory(i, 1), position + i);
+        var rawLive = live / liveClock.Elapsed.TotalSeconds;
+        liveClock.Restart();
+        for (var i = 0; i < live; i++)
+            await sealer.SealAsync(LedgerBatch.Of(position + i, [liveEntries[i]]));
+        var sealerLive = live / liveClock.Elapsed.TotalSeconds;
+        position += live;
+
         var sealerMedian = Median(sealerRates);
         var rawMedian = Median(rawRates);
         Console.WriteLine();
@@ -93,6 +107,8 @@ internal static class LedgerSuite
             $"| L1 | sealer catch-up, batches of {BatchSize:N0}, median of {Rounds} | {sealerMedian:N0} events/s | {rawMedian:N0} events/s | {sealerMedian / rawMedian:0.00}x |"));
         Console.WriteLine(string.Create(Inv,
             $"|    | spread (min–max) | {sealerRates.Min():N0}–{sealerRates.Max():N0} | {rawRates.Min():N0}–{rawRates.Max():N0} | |"));
+        Console.WriteLine(string.Create(Inv,
+            $"| L2 | sealer live, one event per batch, {live:N0} batches | {sealerLive:N0} events/s | {rawLive:N0} events/s | {sealerLive / rawLive:0.00}x |"));
 
         await ReportProofsAsync(db, position);
         return 0;
