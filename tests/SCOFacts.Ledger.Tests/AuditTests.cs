@@ -105,6 +105,23 @@ public sealed class AuditTests
         Assert.Contains(report.Findings, f => f.Kind == LedgerFindingKind.CheckpointMismatch);
     }
 
+    [Fact]
+    public async Task Leaves_reordered_inside_the_ledger_are_reported_at_their_leaf()
+    {
+        await using var db = await SealedAsync();
+        await db.Source.ExecuteAsync("ALTER TABLE ledger_leaves DISABLE TRIGGER ledger_leaves_append_only");
+        // Leaves 5 and 6 (positions 12 and 14) trade places, hashes and all.
+        await db.Source.ExecuteAsync("UPDATE ledger_leaves SET leaf_index = leaf_index + 1000 WHERE leaf_index IN (5, 6)");
+        await db.Source.ExecuteAsync("UPDATE ledger_leaves SET leaf_index = CASE leaf_index WHEN 1005 THEN 6 ELSE 5 END WHERE leaf_index IN (1005, 1006)");
+
+        var report = await AuditAsync(db);
+
+        var outOfOrder = Assert.Single(report.Findings, f => f.Kind == LedgerFindingKind.LeafOutOfOrder);
+        Assert.Equal((12L, 6L), (outOfOrder.Position, outOfOrder.LeafIndex));
+        Assert.Contains(report.Findings, f => f.Kind == LedgerFindingKind.NodeMismatch && f.Detail.Contains("level 1, index 2 ", StringComparison.Ordinal));
+        Assert.DoesNotContain(report.Findings, f => f.Kind is LedgerFindingKind.Altered or LedgerFindingKind.Missing or LedgerFindingKind.Inserted);
+    }
+
     private sealed class TempKey : IAsyncDisposable
     {
         private readonly string _folder = Directory.CreateTempSubdirectory("scofacts-ledger-audit-").FullName;

@@ -95,6 +95,16 @@ public sealed class TreeVectorTests
     }
 
     [Fact]
+    public void The_verifier_shares_no_code_with_the_ledger_and_needs_no_database()
+    {
+        var references = typeof(ProofVerifier).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+
+        Assert.DoesNotContain("SCOFacts.Ledger", references);
+        Assert.DoesNotContain("Npgsql", references);
+        Assert.Contains("NSec.Cryptography", references);
+    }
+
+    [Fact]
     public void The_leaf_encoding_is_fixed_field_order_big_endian_and_length_prefixed()
     {
         var entry = new LedgerEntry(
