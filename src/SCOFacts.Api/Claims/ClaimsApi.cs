@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using SCOFacts.Api.Application;
 using SCOFacts.Api.Http;
@@ -17,31 +18,32 @@ namespace SCOFacts.Api.Claims;
 /// <param name="Quote">The verbatim words of the source.</param>
 /// <param name="Locator">Where the quote is: paragraph and/or character offset.</param>
 /// <param name="Note">The checker's note.</param>
-public sealed record RecordClaimRequest(string? Id, string? SourceId, [property: JsonConverter(typeof(ClaimValueJsonConverter))] ClaimValue? Value, ValidTime? ValidTime, string? Quote, Locator? Locator, string? Note);
+public sealed record RecordClaimRequest(string? Id, string? SourceId, [property: JsonConverter(typeof(ClaimValueJsonConverter))] ClaimValue? Value, ValidTime? ValidTime,
+    [property: StringLength(TextLimits.Quote)] string? Quote, Locator? Locator, [property: StringLength(TextLimits.Note)] string? Note);
 
 /// <summary>Disputing a claim, ideally with counter-evidence from another source.</summary>
 /// <param name="Id">Optional client-chosen dispute id; generated when absent.</param>
 /// <param name="Reason">Why the claim is doubted.</param>
 /// <param name="CounterEvidence">Another source's words that contradict it.</param>
-public sealed record DisputeClaimRequest(string? Id, string? Reason, CounterEvidence? CounterEvidence);
+public sealed record DisputeClaimRequest(string? Id, [property: StringLength(TextLimits.Note)] string? Reason, CounterEvidence? CounterEvidence);
 
 /// <summary>An editor's ruling on a dispute.</summary>
 /// <param name="Outcome">upheld (the claim is excluded from reconciliation) or rejected (it stands).</param>
 /// <param name="Note">The editor's reasoning.</param>
-public sealed record ResolveDisputeRequest(string? Outcome, string? Note);
+public sealed record ResolveDisputeRequest(string? Outcome, [property: StringLength(TextLimits.Note)] string? Note);
 
 /// <summary>A checker vouching for a claim after checking it.</summary>
 /// <param name="Note">What was checked, and against what.</param>
-public sealed record EndorseClaimRequest(string? Note);
+public sealed record EndorseClaimRequest([property: StringLength(TextLimits.Note)] string? Note);
 
 /// <summary>An editor withdrawing a claim from reconciliation.</summary>
 /// <param name="Reason">Why the claim no longer counts (recorded from the wrong document, say).</param>
-public sealed record RetractClaimRequest(string? Reason);
+public sealed record RetractClaimRequest([property: StringLength(TextLimits.Note)] string? Reason);
 
 /// <summary>Fixing a recording error: the value the source actually gave.</summary>
 /// <param name="Value">The value as the source gave it; of the fact's value type.</param>
 /// <param name="Reason">What was wrong with the recorded value.</param>
-public sealed record CorrectClaimRequest([property: JsonConverter(typeof(ClaimValueJsonConverter))] ClaimValue? Value, string? Reason);
+public sealed record CorrectClaimRequest([property: JsonConverter(typeof(ClaimValueJsonConverter))] ClaimValue? Value, [property: StringLength(TextLimits.Note)] string? Reason);
 
 public static class ClaimsApi
 {
@@ -95,6 +97,10 @@ public static class ClaimsApi
     {
         if (WriteSupport.Missing(("sourceId", request.SourceId), ("value", request.Value), ("validTime", request.ValidTime), ("quote", request.Quote)) is { } missing)
             return missing;
+        if (WriteSupport.TooLong(request) is { } tooLong) return tooLong;
+        // {} would make the claim valid at every date: a claim says when its value held.
+        if (request.ValidTime == ValidTime.Always)
+            return Problems.Validation("validTime", "'validTime' needs \"at\", or \"from\" and/or \"to\".");
         // Claim ids are unique across facts (a claim's URL names no fact), but the fact's decider sees only its own stream.
         if (!string.IsNullOrWhiteSpace(request.Id) && await queries.GetClaimAsync(request.Id, cancellationToken) is { } taken && taken.FactId != factId)
             return WriteSupport.Problem(Rejection.Conflict("claim-exists", $"Claim id '{request.Id}' is already used in fact '{taken.FactId}'."));
@@ -108,6 +114,9 @@ public static class ClaimsApi
         HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.Missing(("reason", request.Reason)) is { } missing) return missing;
+        if (WriteSupport.TooLong(request) is { } tooLong) return tooLong;
+        if (request.CounterEvidence?.Quote is { Length: > TextLimits.Quote } evidence)
+            return Problems.Validation("counterEvidence.quote", $"'counterEvidence.quote' may hold at most {TextLimits.Quote} characters; it has {evidence.Length}.");
         if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return Problems.NotFound($"No claim '{claimId}'.");
         var disputeId = string.IsNullOrWhiteSpace(request.Id) ? WriteSupport.NewId("dsp") : request.Id;
         return await RunAsync(context, desk, reader, row.FactId, claimId, created: true,
@@ -119,6 +128,7 @@ public static class ClaimsApi
         FactReader reader, HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.Missing(("outcome", request.Outcome)) is { } missing) return missing;
+        if (WriteSupport.TooLong(request) is { } tooLong) return tooLong;
         if (request.Outcome is not ("upheld" or "rejected"))
             return WriteSupport.Problem(Rejection.Validation("bad-outcome", "outcome must be 'upheld' or 'rejected'."));
         if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return Problems.NotFound($"No claim '{claimId}'.");
@@ -131,6 +141,10 @@ public static class ClaimsApi
     private static async Task<IResult> EndorseAsync(string claimId, EndorseClaimRequest? request, FactsDesk desk, FactQueries queries, FactReader reader,
         HttpContext context, CancellationToken cancellationToken)
     {
+        // No body is an endorsement without a note; a body of JSON null is a mistake, not an empty note.
+        if (request is null && context.Request.ContentLength > 0)
+            return Problems.Malformed("The body must be an object such as { \"note\": \"...\" }, or absent.");
+        if (request is not null && WriteSupport.TooLong(request) is { } tooLong) return tooLong;
         if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return Problems.NotFound($"No claim '{claimId}'.");
         return await RunAsync(context, desk, reader, row.FactId, claimId, created: false,
             principal => new EndorseClaim(row.FactId, claimId, principal, request?.Note), request?.Note, cancellationToken);
@@ -140,6 +154,7 @@ public static class ClaimsApi
         HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.Missing(("reason", request.Reason)) is { } missing) return missing;
+        if (WriteSupport.TooLong(request) is { } tooLong) return tooLong;
         if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return Problems.NotFound($"No claim '{claimId}'.");
         return await RunAsync(context, desk, reader, row.FactId, claimId, created: false,
             principal => new RetractClaim(row.FactId, claimId, principal, request.Reason!), request.Reason, cancellationToken);
@@ -149,6 +164,7 @@ public static class ClaimsApi
         HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.Missing(("value", request.Value), ("reason", request.Reason)) is { } missing) return missing;
+        if (WriteSupport.TooLong(request) is { } tooLong) return tooLong;
         if (await queries.GetClaimAsync(claimId, cancellationToken) is not { } row) return Problems.NotFound($"No claim '{claimId}'.");
         return await RunAsync(context, desk, reader, row.FactId, claimId, created: false,
             principal => new CorrectClaim(row.FactId, claimId, request.Value!, principal, request.Reason!), request.Reason, cancellationToken);

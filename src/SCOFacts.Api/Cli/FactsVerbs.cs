@@ -49,13 +49,13 @@ internal sealed class SeedsVerb : FactsVerb
 
     public override string Usage => """
           seeds verify --documents DIR [--seeds DIR]   check every quote occurs verbatim in its document and every document's SHA-256
-          seeds load [--seeds DIR]                     load the seed set now (idempotent)
+          seeds load [--seeds DIR] [--documents DIR]   load the seed set now (idempotent), attaching the sources' documents from DIR
         """;
 
     public override async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        var folder = CliArguments.Option(arguments, "--seeds")
-            ?? context.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SeedOptions>>().Value.Folder;
+        var settings = context.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SeedOptions>>().Value;
+        var folder = CliArguments.Option(arguments, "--seeds") ?? settings.Folder;
         var seeds = SeedSet.Load(folder);
         switch (arguments.Count > 0 ? arguments[0] : null)
         {
@@ -72,10 +72,22 @@ internal sealed class SeedsVerb : FactsVerb
             case "load":
             {
                 var loader = context.Services.GetRequiredService<SeedLoader>();
-                var summary = await loader.LoadAsync(seeds, "sco-documents", m => context.Out.WriteLine(m), cancellationToken);
+                var documents = CliArguments.Option(arguments, "--documents")
+                    ?? settings.ResolveDocuments(AppContext.BaseDirectory, Directory.GetCurrentDirectory());
+                if (documents is null || !Directory.Exists(documents))
+                {
+                    await context.Error.WriteLineAsync($"No documents folder {(documents is null ? "found (set Seeds:Documents or pass --documents)" : $"at {documents}")}: " +
+                        "the sources get no document text and their claims' quotes are not checked.");
+                    documents = null;
+                }
+                // The configured set keeps its configured name; another folder is a set of its own, named after the folder.
+                var name = Path.GetFullPath(folder) == Path.GetFullPath(settings.Folder) ? settings.Name
+                    : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+                var summary = await loader.LoadAsync(seeds, name, m => context.Out.WriteLine(m), cancellationToken, documents);
+                foreach (var conflict in summary.Conflicts) await context.Error.WriteLineAsync($"conflict: {conflict}");
                 foreach (var rejected in summary.Rejected) await context.Error.WriteLineAsync($"rejected: {rejected}");
-                await context.Out.WriteLineAsync(summary.ToString());
-                return summary.Rejected.Count == 0 ? CliVerbs.Success : CliVerbs.Failure;
+                await context.Out.WriteLineAsync($"Seed set '{name}': {summary}");
+                return summary.Clean ? CliVerbs.Success : CliVerbs.Failure;
             }
             default:
                 throw new CliUsageException("Say 'seeds verify' or 'seeds load'.");
@@ -83,12 +95,15 @@ internal sealed class SeedsVerb : FactsVerb
     }
 }
 
-/// <summary><c>import FILE</c>: claims as a JSON array or JSON Lines, through the same command path as HTTP.</summary>
+/// <summary><c>import FILE</c>: sources, facts and claims as a JSON array or JSON Lines, through the same command path as HTTP.</summary>
 internal sealed class ImportVerb : FactsVerb
 {
     public override string Name => "import";
 
-    public override string Usage => "  import FILE                                  record the claims in FILE (JSON array or JSON Lines, the seeds' claim format)";
+    public override string Usage => "  import FILE                                  record the sources, facts and claims in FILE (JSON array or JSON Lines, the seeds' formats)";
+
+    /// <summary>Who ran the import: the operating-system user, as the principal of every event it records.</summary>
+    public static string Principal => $"import:{Environment.UserName}";
 
     public override async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
@@ -100,10 +115,13 @@ internal sealed class ImportVerb : FactsVerb
             return CliVerbs.Failure;
         }
         var loader = context.Services.GetRequiredService<SeedLoader>();
-        var summary = await loader.RecordClaimsAsync(SeedSet.ReadClaimsFile(file), "import", m => context.Out.WriteLine(m), cancellationToken);
+        var items = SeedSet.ReadImportFile(file);
+        await context.Out.WriteLineAsync($"Importing {items.Count} items from {file} as {Principal}.");
+        var summary = await loader.ImportAsync(items, "import", Principal, m => context.Out.WriteLine(m), cancellationToken);
+        foreach (var conflict in summary.Conflicts) await context.Out.WriteLineAsync($"conflict: {conflict}");
         foreach (var rejected in summary.Rejected) await context.Out.WriteLineAsync($"rejected: {rejected}");
         await context.Out.WriteLineAsync(summary.ToString());
-        return summary.Rejected.Count == 0 ? CliVerbs.Success : CliVerbs.Failure;
+        return summary.Clean ? CliVerbs.Success : CliVerbs.Failure;
     }
 }
 

@@ -17,7 +17,7 @@ namespace SCOFacts.Api.Facts;
 /// <param name="Description">One sentence for readers.</param>
 public sealed record DefineFactRequest(
     string? Id, string? Subject, string? Property, Dictionary<string, string>? Qualifiers, string? ValueType, string? Unit,
-    List<string>? AllowedStatuses, string? Description);
+    List<string>? AllowedStatuses, [property: System.ComponentModel.DataAnnotations.StringLength(TextLimits.Note)] string? Description);
 
 public static class FactsApi
 {
@@ -138,6 +138,7 @@ public static class FactsApi
     {
         if (WriteSupport.Missing(("id", request.Id), ("subject", request.Subject), ("property", request.Property),
             ("valueType", request.ValueType), ("description", request.Description)) is { } missing) return missing;
+        if (WriteSupport.TooLong(request) is { } tooLong) return tooLong;
         var metadata = context.CreateEventMetadata();
         var command = new DefineFact(request.Id!, request.Subject!, request.Property!, request.Qualifiers, request.ValueType!, request.Unit,
             request.AllowedStatuses, request.Description!, metadata.Principal);

@@ -7,6 +7,19 @@ using SCOFacts.Domain.Values;
 
 namespace SCOFacts.Api.Http;
 
+/// <summary>The longest text each kind of request field may hold (UTF-16 characters); the OpenAPI schemas show them as maxLength.</summary>
+public static class TextLimits
+{
+    /// <summary>A quote: a sentence or a paragraph of the document, not the document.</summary>
+    public const int Quote = 2000;
+
+    /// <summary>Notes, reasons and descriptions.</summary>
+    public const int Note = 4000;
+
+    /// <summary>Titles, publishers, authors, URLs and other names.</summary>
+    public const int Name = 500;
+}
+
 /// <summary>Which point on the two time axes an answer is for.</summary>
 /// <param name="ValidAt">Valid time asked for: what was true in the world on that date (null: the latest the claims speak of).</param>
 /// <param name="KnownAt">Transaction time asked for: what SCOFacts believed at that moment (null: now).</param>

@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using System.Text.Json;
 using SCOFacts.Api.Platform;
 using SCOFacts.Domain;
 using SCOFacts.Domain.Values;
@@ -14,6 +16,7 @@ public static class WriteSupport
     {
         ArgumentNullException.ThrowIfNull(rejection);
         var extensions = new Dictionary<string, object?> { ["code"] = rejection.Code };
+        foreach (var (key, value) in rejection.Details ?? new Dictionary<string, object?>()) extensions[key] = value;
         return rejection.Kind switch
         {
             RejectionKind.NotFound => Problems.Of(ProblemKinds.NotFound, rejection.Message, extensions),
@@ -28,6 +31,26 @@ public static class WriteSupport
         var missing = fields.Where(f => f.Value is null || (f.Value is string s && string.IsNullOrWhiteSpace(s))).Select(f => f.Name).ToList();
         return missing.Count == 0 ? null
             : Problems.Validation(missing.ToDictionary(m => m, m => new[] { $"'{m}' is required." }), $"Missing: {string.Join(", ", missing)}.");
+    }
+
+    /// <summary>
+    /// Text fields longer than their <see cref="StringLengthAttribute"/> allows (the bound the OpenAPI schema shows as
+    /// maxLength): 422 naming each one.
+    /// </summary>
+    public static IResult? TooLong(object request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var property in request.GetType().GetProperties())
+        {
+            if (property.GetCustomAttributes(typeof(StringLengthAttribute), true) is not [StringLengthAttribute bound]) continue;
+            if (property.GetValue(request) is string text && text.Length > bound.MaximumLength)
+            {
+                var name = JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+                errors[name] = [$"'{name}' may hold at most {bound.MaximumLength} characters; it has {text.Length}."];
+            }
+        }
+        return errors.Count == 0 ? null : Problems.Validation(errors, $"Too long: {string.Join(", ", errors.Keys)}.");
     }
 
     /// <summary>Runs a write that honours If-Match: a malformed header is 400, a stale one 412.</summary>

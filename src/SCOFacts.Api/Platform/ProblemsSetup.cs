@@ -98,6 +98,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 var kind = ProblemKinds.ForStatus(bad.StatusCode);
                 var detail = bad.InnerException is JsonException json ? $"{bad.Message} {json.Message}" : bad.Message;
                 problem = Problem(kind, bad.StatusCode, detail);
+                // Where in the body the JSON went wrong (an unknown property's name, say), for clients to point at.
+                if (bad.InnerException is JsonException { Path: { Length: > 1 } path }) problem.Extensions["field"] = path.TrimStart('$', '.');
                 break;
             }
             case PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire }:

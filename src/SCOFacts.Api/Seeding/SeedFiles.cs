@@ -50,30 +50,72 @@ public sealed record SeedSet(
             File.Exists(actionsPath) ? Read<List<SeedAction>>(actionsPath) : []);
     }
 
-    /// <summary>Reads an import file: a JSON array of claims, or JSON Lines with one claim per line.</summary>
-    public static IEnumerable<(int Line, SeedClaim? Claim, string? Error)> ReadClaimsFile(string path)
+    /// <summary>
+    /// Reads an import file: a JSON array, or JSON Lines with one object per line. Each object is a source, a fact or a claim
+    /// in the seeds' format, told apart by its fields (a claim names its "fact", a fact its "valueType", a source its "publisher").
+    /// </summary>
+    public static IReadOnlyList<ImportItem> ReadImportFile(string path)
     {
         var text = File.ReadAllText(path);
+        var items = new List<ImportItem>();
         if (text.TrimStart().StartsWith('['))
         {
-            List<SeedClaim>? claims = null;
-            string? error = null;
-            try { claims = JsonSerializer.Deserialize<List<SeedClaim>>(text, JsonOptions); }
-            catch (JsonException e) { error = e.Message; }
-            if (error is not null) { yield return (1, null, error); yield break; }
-            for (var i = 0; i < claims!.Count; i++) yield return (i + 1, claims[i], null);
-            yield break;
+            try
+            {
+                using var document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                var index = 0;
+                foreach (var element in document.RootElement.EnumerateArray()) items.Add(ReadItem(++index, element));
+            }
+            catch (JsonException e)
+            {
+                items.Add(new ImportItem(1, null, null, null, e.Message));
+            }
+            return items;
         }
         var lineNumber = 0;
         foreach (var line in text.Split('\n'))
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;
-            SeedClaim? claim = null;
-            string? error = null;
-            try { claim = JsonSerializer.Deserialize<SeedClaim>(line, JsonOptions); }
-            catch (JsonException e) { error = e.Message; }
-            yield return (lineNumber, claim, error ?? (claim is null ? "empty line" : null));
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                items.Add(ReadItem(lineNumber, document.RootElement));
+            }
+            catch (JsonException e)
+            {
+                items.Add(new ImportItem(lineNumber, null, null, null, e.Message));
+            }
         }
+        return items;
+    }
+
+    private static ImportItem ReadItem(int line, JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object) return new ImportItem(line, null, null, null, "not a JSON object");
+        try
+        {
+            return element.TryGetProperty("fact", out _) ? new ImportItem(line, null, null, Required(element.Deserialize<SeedClaim>(JsonOptions)), null)
+                : element.TryGetProperty("valueType", out _) ? new ImportItem(line, null, Required(element.Deserialize<SeedFact>(JsonOptions)), null, null)
+                : element.TryGetProperty("publisher", out _) ? new ImportItem(line, Required(element.Deserialize<SeedSource>(JsonOptions)), null, null, null)
+                : new ImportItem(line, null, null, null, "neither a claim (\"fact\"), a fact (\"valueType\") nor a source (\"publisher\")");
+        }
+        catch (JsonException e)
+        {
+            return new ImportItem(line, null, null, null, e.Message);
+        }
+    }
+
+    // Missing required members leave nulls in non-nullable properties; catch them here rather than as a crash later.
+    private static T Required<T>(T? item) where T : class
+    {
+        if (item is null) throw new JsonException("null item");
+        foreach (var property in typeof(T).GetProperties())
+        {
+            var nullable = new System.Reflection.NullabilityInfoContext().Create(property).ReadState == System.Reflection.NullabilityState.Nullable;
+            if (!nullable && property.GetValue(item) is null)
+                throw new JsonException($"'{JsonNamingPolicy.CamelCase.ConvertName(property.Name)}' is required.");
+        }
+        return item;
     }
 }

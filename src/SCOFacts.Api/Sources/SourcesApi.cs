@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using SCOFacts.Api.Application;
 using SCOFacts.Api.Http;
 using SCOFacts.Api.Platform;
@@ -21,13 +22,15 @@ namespace SCOFacts.Api.Sources;
 /// <param name="Sha256">SHA-256 of the document's bytes, if archived.</param>
 /// <param name="Note">Anything a reader should know (e.g. why there is no date).</param>
 public sealed record RegisterSourceRequest(
-    string? Id, string? Title, string? Publisher, string? Author, string? Url, PartialDate? PublishedOn, string? Kind,
-    string? Language, string? Document, string? Sha256, string? Note);
+    string? Id, [property: StringLength(TextLimits.Name)] string? Title, [property: StringLength(TextLimits.Name)] string? Publisher,
+    [property: StringLength(TextLimits.Name)] string? Author, [property: StringLength(TextLimits.Name)] string? Url, PartialDate? PublishedOn, string? Kind,
+    [property: StringLength(16)] string? Language, [property: StringLength(TextLimits.Name)] string? Document, [property: StringLength(64)] string? Sha256,
+    [property: StringLength(TextLimits.Note)] string? Note);
 
 /// <summary>An editor's rating of a source.</summary>
 /// <param name="Reliability">0 (never right) to 1 (always right).</param>
 /// <param name="Reason">Why this rating.</param>
-public sealed record RateSourceRequest(double? Reliability, string? Reason);
+public sealed record RateSourceRequest(double? Reliability, [property: StringLength(TextLimits.Note)] string? Reason);
 
 public static class SourcesApi
 {
@@ -54,6 +57,7 @@ public static class SourcesApi
             .Produces<SourceResponse>().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithExamples(request: ApiExamples.RateSource, response: ApiExamples.RatedSource);
+        group.MapSourceDocumentApi();
         return group;
     }
 
@@ -79,6 +83,7 @@ public static class SourcesApi
     {
         if (WriteSupport.Missing(("id", request.Id), ("title", request.Title), ("publisher", request.Publisher),
             ("kind", request.Kind), ("language", request.Language)) is { } missing) return missing;
+        if (WriteSupport.TooLong(request) is { } tooLong) return tooLong;
         var metadata = context.CreateEventMetadata();
         var command = new RegisterSource(request.Id!, request.Title!, request.Publisher!, request.Author, request.Url, request.PublishedOn,
             request.Kind!, request.Language!, request.Document, request.Sha256, request.Note, metadata.Principal);
@@ -97,6 +102,7 @@ public static class SourcesApi
     private static async Task<IResult> RateAsync(string sourceId, RateSourceRequest request, FactsDesk desk, FactQueries queries, HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.Missing(("reliability", request.Reliability), ("reason", request.Reason)) is { } missing) return missing;
+        if (WriteSupport.TooLong(request) is { } tooLong) return tooLong;
         var metadata = context.CreateEventMetadata(request.Reason);
         return await WriteSupport.WithPreconditionAsync(context, async ifMatch =>
         {
