@@ -74,14 +74,13 @@ public static class DeskAuth
     }
 }
 
-/// <summary>Puts the desk session's user on every desk page request, before the page's handler runs.</summary>
-internal sealed class DeskUserFilter : IAsyncPageFilter
+/// <summary>Desk pages carry the desk's security headers.</summary>
+internal sealed class DeskHeadersFilter : IAsyncPageFilter
 {
-    public async Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context)
+    public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context)
     {
         DeskModule.AddSecurityHeaders(context.HttpContext.Response);
-        if (await DeskAuth.AuthenticateAsync(context.HttpContext) is { } user)
-            context.HttpContext.User = user;
+        return Task.CompletedTask;
     }
 
     public Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.FileProviders;
 
 namespace SCOFacts.Api.Desk;
@@ -19,7 +20,7 @@ public static class DeskModule
         services.AddRazorPages(options =>
         {
             options.RootDirectory = "/Desk/Pages";
-            options.Conventions.ConfigureFilter(new DeskUserFilter());
+            options.Conventions.ConfigureFilter(new DeskHeadersFilter());
         });
         services.AddAntiforgery(options =>
         {
@@ -47,6 +48,15 @@ public static class DeskModule
                 OnPrepareResponse = file => file.Context.Response.Headers.CacheControl = "public, max-age=300",
             });
         }
+        // The desk session's user, for desk pages only (never the API: a cookie must not authorize API writes).
+        // Before the pages' own filters, so that anti-forgery tokens are checked against the signed-in user.
+        app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<PageActionDescriptor>() is not null
+                && await DeskAuth.AuthenticateAsync(context) is { } user)
+                context.User = user;
+            await next(context);
+        });
         app.MapRazorPages();
         return app;
     }
