@@ -1,9 +1,11 @@
+using SCOFacts.Benchmarks.Desk;
 using SCOFacts.Benchmarks.EventStoreBench;
 using SCOFacts.Benchmarks.Quality;
 
-// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|quality] [--quick] [--appends-only]
+// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|quality|desk] [--quick] [--appends-only]
 //   eventstore      the event store against raw Npgsql baselines (the default)
 //   quality         reconciliation quality on generated data with known truth
+//   desk            a 100-claim fact's desk page against its plain GET, on the real host
 //   --quick         every workload scaled down about 20x: a smoke run, not a measurement
 //   --appends-only  event store rows 1-4 only (skips loading and reading the 1M-event log)
 var quick = args.Contains("--quick", StringComparer.Ordinal);
@@ -15,11 +17,14 @@ switch (suite)
     case "eventstore":
         return await EventStoreSuite.RunAsync(quick, appendsOnly);
 
+    case "desk":
+        return await DeskPageBenchmark.RunAsync(quick);
+
     case "quality":
         QualityBenchmark.Run(Console.Out);
         return 0;
 
     default:
-        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default) or quality, optionally with --quick.");
+        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), quality or desk, optionally with --quick.");
         return 2;
 }

@@ -104,7 +104,7 @@ public sealed record TimelineChart(double Width, double Height, double PlotLeft,
         var weighed = s.Result.SupportingClaimIds.Concat(s.Result.ConflictingClaimIds);
         var disputed = s.Result.Verdict == Verdict.Contested
             || weighed.Any(id => fact.Claims.TryGetValue(id, out var c) && c.OpenDispute is not null);
-        return new TimelineBand(x, y, Math.Max(width, 2), height, s.Result.Value!.Display, Stretch(s.From, s.To),
+        return new TimelineBand(x, y, Math.Max(width, 4), height, s.Result.Value!.Display, Stretch(s.From, s.To),
             ReadModels.Wire.Name(s.Result.Verdict), disputed);
     }
 
