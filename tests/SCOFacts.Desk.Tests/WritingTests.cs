@@ -48,6 +48,35 @@ public sealed class WritingTests(DeskHost host)
     }
 
     [Fact]
+    public async Task From_the_review_queue_a_checker_endorses_and_an_editor_retracts()
+    {
+        var s = await Scenario.ContestedAsync(host);
+        var checker = await host.OpenAsync(Roles.Checker);
+        await checker.GotoAsync("/review");
+        var fact = checker.GetByTestId("contested-fact").Filter(new() { HasText = $"test gate {s.Tag}" });
+        await fact.Locator("summary", new() { HasText = "Claims for and against" }).ClickAsync();
+        await fact.Locator($"#claim-{s.ClaimOpen}").GetByRole(AriaRole.Button, new() { Name = "Endorse" }).ClickAsync();
+        await Expect(checker.GetByRole(AriaRole.Status)).ToContainTextAsync($"Claim {s.ClaimOpen} endorsed.");
+        await Expect(checker).ToHaveURLAsync(new Regex("/review$"));
+        await Expect(checker.GetByText("Retract", new() { Exact = true })).ToHaveCountAsync(0);
+
+        var editor = await host.OpenAsync(Roles.Editor);
+        await editor.GotoAsync("/review");
+        var same = editor.GetByTestId("contested-fact").Filter(new() { HasText = $"test gate {s.Tag}" });
+        await same.Locator("summary", new() { HasText = "Claims for and against" }).ClickAsync();
+        var card = same.Locator($"#claim-{s.ClaimClosed}");
+        await card.Locator("summary", new() { HasText = "Retract" }).ClickAsync();
+        await card.GetByLabel("Why does it no longer count?").FillAsync("Recorded from the wrong edition.");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Retract" }).ClickAsync();
+        await Expect(editor.GetByRole(AriaRole.Status)).ToContainTextAsync($"Claim {s.ClaimClosed} retracted.");
+        await Expect(editor.GetByTestId("contested-fact").Filter(new() { HasText = $"test gate {s.Tag}" })).ToHaveCountAsync(0);
+
+        await editor.GotoAsync($"/facts/{s.FactId}");
+        await Expect(editor.Locator($"#claim-{s.ClaimOpen}")).ToContainTextAsync("endorsed by checker:desk-checker");
+        await Expect(editor.Locator($"#claim-{s.ClaimClosed} .badge.status")).ToHaveTextAsync("retracted");
+    }
+
+    [Fact]
     public async Task A_bad_value_comes_back_as_the_problem_the_API_answers_with_and_the_form_keeps_what_was_typed()
     {
         var s = await Scenario.ContestedAsync(host);

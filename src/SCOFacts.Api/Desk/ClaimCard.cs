@@ -10,6 +10,9 @@ namespace SCOFacts.Api.Desk;
 /// <param name="ReturnUrl">Where an action returns to.</param>
 public sealed record ClaimCard(ClaimState Claim, string SourceTitle, bool CanCheck, bool CanEdit, string ReturnUrl)
 {
+    /// <summary>Editors get a form to resolve an open dispute in the card (the queue has its own).</summary>
+    public bool ShowResolve { get; init; } = true;
+
     /// <summary>The claim's standing, as the API names it.</summary>
     public string Status => ReadModels.Wire.ClaimStatus(Claim);
 }
