@@ -14,6 +14,7 @@ public static class DomainEvents
     [
         ("SourceRegistered", typeof(SourceRegistered)),
         ("SourceRated", typeof(SourceRated)),
+        ("SourceDocumentAttached", typeof(SourceDocumentAttached)),
         ("FactDefined", typeof(FactDefined)),
         ("ClaimRecorded", typeof(ClaimRecorded)),
         ("ClaimDisputed", typeof(ClaimDisputed)),

@@ -14,6 +14,9 @@ public enum RejectionKind
 /// <summary>Why a command was refused: a stable machine code and a sentence for people.</summary>
 public sealed record Rejection(string Code, string Message, RejectionKind Kind)
 {
+    /// <summary>Structured help beyond the message (e.g. the closest passage to a quote), keyed in camelCase; null when none.</summary>
+    public IReadOnlyDictionary<string, object?>? Details { get; init; }
+
     public static Rejection Validation(string code, string message) => new(code, message, RejectionKind.Validation);
 
     public static Rejection NotFound(string code, string message) => new(code, message, RejectionKind.NotFound);

@@ -110,6 +110,7 @@ public class JsonRoundTripTests
         new ClaimEndorsed("f", "c-1", "checker", "matches UN data"),
         new ClaimRetracted("f", "c-1", "editor", "misquoted"),
         new ClaimCorrected("f", "c-1", new QuantityValue("44", "percent"), new QuantityValue("half", "fraction", QuantityApprox.Nearly), "editor", "typo"),
+        new SourceDocumentAttached("s", "Line one.\n\n\u201CQuoted\u201D \u2014 line two.", "0123abcd", "checker"),
     };
 
     [Theory]

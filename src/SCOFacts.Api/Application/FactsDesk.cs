@@ -1,4 +1,5 @@
 using Npgsql;
+using SCOFacts.Api.Sources;
 using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Sources;
@@ -16,7 +17,11 @@ public sealed record DeskResult<TState>(TState State, long Version, Rejection? R
 /// Where every write goes: HTTP endpoints, the seed loader and the importer all run
 /// commands through here, so every change is an ordinary event with its metadata.
 /// </summary>
-public sealed class FactsDesk(EventStore.EventStore store, NpgsqlDataSource dataSource)
+/// <remarks>
+/// A claim's quote (and a dispute's counter-evidence) is checked against its source's document here, on the one
+/// path every writer takes: see <see cref="QuoteEvidence"/>.
+/// </remarks>
+public sealed class FactsDesk(EventStore.EventStore store, SourceDocuments documents)
 {
     private readonly CommandRunner _runner = new(store);
 
@@ -25,12 +30,13 @@ public sealed class FactsDesk(EventStore.EventStore store, NpgsqlDataSource data
     public async Task<DeskResult<FactState>> RunAsync(IFactCommand command, EventMetadata metadata, ExpectedVersion? ifMatch = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var context = new KnownSources(await ExistingSourcesAsync(SourcesNamedBy(command), cancellationToken));
+        var (registered, texts) = await documents.ForSourcesAsync(SourcesNamedBy(command), cancellationToken);
+        var context = new KnownSources(registered);
         try
         {
             var outcome = await _runner.RunAsync<FactState, Rejection>(
                 Fact.StreamId(command.FactId), Fact.Initial, Fact.Evolve,
-                (state, _) => Adapt(Fact.Decide(command, state, context)),
+                (state, _) => Adapt(QuoteEvidence.Apply(Fact.Decide(command, state, context), id => texts.GetValueOrDefault(id))),
                 metadata, ifMatch, cancellationToken);
             return new(outcome.State, outcome.Version, outcome.Rejection, outcome.Duplicate);
         }
@@ -63,16 +69,4 @@ public sealed class FactsDesk(EventStore.EventStore store, NpgsqlDataSource data
         DisputeClaim { CounterEvidence: { } evidence } => [evidence.SourceId],
         _ => [],
     };
-
-    private async Task<IReadOnlyList<string>> ExistingSourcesAsync(IEnumerable<string> sourceIds, CancellationToken cancellationToken)
-    {
-        var ids = sourceIds.Distinct(StringComparer.Ordinal).ToArray();
-        if (ids.Length == 0) return [];
-        await using var command = dataSource.CreateCommand("SELECT source_id FROM source_views WHERE source_id = ANY($1)");
-        command.Parameters.Add(new NpgsqlParameter { Value = ids });
-        var found = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) found.Add(reader.GetString(0));
-        return found;
-    }
 }

@@ -34,6 +34,31 @@ public sealed class SeedOptions
 
     /// <summary>The name a complete load is recorded under.</summary>
     public string Name { get; set; } = "sco-documents";
+
+    /// <summary>
+    /// The folder holding the source documents the seed sources name (file and SHA-256 in sources.json). Empty: the
+    /// <c>shared/seeds</c> folder beside the repository holding the application, if there is one.
+    /// </summary>
+    public string? Documents { get; set; }
+
+    /// <summary>The documents folder: <see cref="Documents"/> when set, else <c>../shared/seeds</c> beside the first folder above
+    /// <paramref name="startFolders"/> that holds SCOFacts.sln; null when neither is found.</summary>
+    public string? ResolveDocuments(params string[] startFolders)
+    {
+        ArgumentNullException.ThrowIfNull(startFolders);
+        if (!string.IsNullOrWhiteSpace(Documents)) return Path.GetFullPath(Documents);
+        foreach (var start in startFolders)
+        {
+            for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
+            {
+                if (!File.Exists(Path.Combine(folder.FullName, "SCOFacts.sln"))) continue;
+                var candidate = Path.GetFullPath(Path.Combine(folder.FullName, "..", "shared", "seeds"));
+                if (Directory.Exists(candidate)) return candidate;
+                break;
+            }
+        }
+        return null;
+    }
 }
 
 /// <summary>Wires the facts application: event store, projections, daemon, desk, readers and endpoints.</summary>
@@ -52,6 +77,7 @@ public static class FactsModule
             options.InlineProjections.Add(sp.GetRequiredService<FactsProjection>());
             return new EventStore.EventStore(sp.GetRequiredService<NpgsqlDataSource>(), options);
         });
+        services.AddSingleton<SourceDocuments>();
         services.AddSingleton<FactsDesk>();
         services.AddSingleton<FactReader>();
         services.AddSingleton<FactHistory>();
@@ -98,19 +124,36 @@ public static class FactsModule
 }
 
 /// <summary>Loads the seed set into a store that has not had it (idempotent: a half-finished load resumes).</summary>
-internal sealed partial class SeedOnStart(SeedLoader loader, IOptions<SeedOptions> options, ILogger<SeedOnStart> logger) : IHostedService
+internal sealed partial class SeedOnStart(SeedLoader loader, IOptions<SeedOptions> options, IHostEnvironment environment, ILogger<SeedOnStart> logger)
+    : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (!settings.LoadOnStart || await loader.IsLoadedAsync(settings.Name, cancellationToken)) return;
+        if (!settings.LoadOnStart) return;
         if (!Directory.Exists(settings.Folder))
         {
             LogNoSeeds(logger, settings.Folder);
             return;
         }
+        var documents = settings.ResolveDocuments(environment.ContentRootPath, Directory.GetCurrentDirectory());
+        if (documents is null || !Directory.Exists(documents))
+            LogNoDocuments(logger, documents ?? "../shared/seeds beside the repository");
+        var seeds = SeedSet.Load(settings.Folder);
+        if (await loader.IsLoadedAsync(settings.Name, cancellationToken))
+        {
+            // A store seeded before documents were kept, or before the folder was there, gets them now (once: attaching is idempotent).
+            if (documents is not null && Directory.Exists(documents))
+                Report(await loader.AttachDocumentsAsync(seeds, documents, cancellationToken));
+            return;
+        }
         LogLoading(logger, settings.Folder);
-        var summary = await loader.LoadAsync(SeedSet.Load(settings.Folder), settings.Name, message => LogProgress(logger, message), cancellationToken);
+        Report(await loader.LoadAsync(seeds, settings.Name, message => LogProgress(logger, message), cancellationToken,
+            documents is not null && Directory.Exists(documents) ? documents : null));
+    }
+
+    private void Report(LoadSummary summary)
+    {
         foreach (var rejected in summary.Rejected) LogRejected(logger, rejected);
     }
 
@@ -124,6 +167,9 @@ internal sealed partial class SeedOnStart(SeedLoader loader, IOptions<SeedOption
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Seed rejected: {Rejected}")]
     private static partial void LogRejected(ILogger logger, string rejected);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No source documents folder at {Folder} (set Seeds:Documents): seed sources get no document text, and their claims' quotes are not checked")]
+    private static partial void LogNoDocuments(ILogger logger, string folder);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No seed folder at {Folder}; starting empty")]
     private static partial void LogNoSeeds(ILogger logger, string folder);

@@ -49,13 +49,13 @@ internal sealed class SeedsVerb : FactsVerb
 
     public override string Usage => """
           seeds verify --documents DIR [--seeds DIR]   check every quote occurs verbatim in its document and every document's SHA-256
-          seeds load [--seeds DIR]                     load the seed set now (idempotent)
+          seeds load [--seeds DIR] [--documents DIR]   load the seed set now (idempotent), attaching the sources' documents from DIR
         """;
 
     public override async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        var folder = CliArguments.Option(arguments, "--seeds")
-            ?? context.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SeedOptions>>().Value.Folder;
+        var settings = context.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SeedOptions>>().Value;
+        var folder = CliArguments.Option(arguments, "--seeds") ?? settings.Folder;
         var seeds = SeedSet.Load(folder);
         switch (arguments.Count > 0 ? arguments[0] : null)
         {
@@ -72,7 +72,15 @@ internal sealed class SeedsVerb : FactsVerb
             case "load":
             {
                 var loader = context.Services.GetRequiredService<SeedLoader>();
-                var summary = await loader.LoadAsync(seeds, "sco-documents", m => context.Out.WriteLine(m), cancellationToken);
+                var documents = CliArguments.Option(arguments, "--documents")
+                    ?? settings.ResolveDocuments(AppContext.BaseDirectory, Directory.GetCurrentDirectory());
+                if (documents is null || !Directory.Exists(documents))
+                {
+                    await context.Error.WriteLineAsync($"No documents folder {(documents is null ? "found (set Seeds:Documents or pass --documents)" : $"at {documents}")}: " +
+                        "the sources get no document text and their claims' quotes are not checked.");
+                    documents = null;
+                }
+                var summary = await loader.LoadAsync(seeds, "sco-documents", m => context.Out.WriteLine(m), cancellationToken, documents);
                 foreach (var rejected in summary.Rejected) await context.Error.WriteLineAsync($"rejected: {rejected}");
                 await context.Out.WriteLineAsync(summary.ToString());
                 return summary.Rejected.Count == 0 ? CliVerbs.Success : CliVerbs.Failure;

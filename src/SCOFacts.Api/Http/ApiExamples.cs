@@ -42,6 +42,14 @@ internal static class ApiExamples
         Version = 2,
     };
 
+    // An abbreviated document: the example shows the shape, and its offsets and digest are its own.
+    private const string DocumentExcerpt = "MOSCOW, Nov. 21 (Xinhua)\n\nThe SCO marks " + XinhuaQuote + ".\n";
+
+    public static SourceDocumentResponse SourceDocument { get; } = new(
+        XinhuaId, Domain.Sources.SourceDocument.DigestOf(DocumentExcerpt), DocumentExcerpt.Length, Checker,
+        new DateTimeOffset(2026, 1, 5, 9, 30, 0, TimeSpan.Zero), DocumentExcerpt,
+        [new QuoteOffsetsResponse(ClaimId, FactId, XinhuaQuote, true, DocumentExcerpt.IndexOf(XinhuaQuote, StringComparison.Ordinal), XinhuaQuote.Length, 2, "active")]);
+
     public static PageResponse<SourceResponse> Sources { get; } = new([RatedSource], ReadModels.Cursor.Encode(XinhuaId));
 
     public static DefineFactRequest DefineFact { get; } = new(

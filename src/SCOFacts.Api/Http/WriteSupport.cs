@@ -14,6 +14,7 @@ public static class WriteSupport
     {
         ArgumentNullException.ThrowIfNull(rejection);
         var extensions = new Dictionary<string, object?> { ["code"] = rejection.Code };
+        foreach (var (key, value) in rejection.Details ?? new Dictionary<string, object?>()) extensions[key] = value;
         return rejection.Kind switch
         {
             RejectionKind.NotFound => Problems.Of(ProblemKinds.NotFound, rejection.Message, extensions),

@@ -30,7 +30,7 @@ public sealed class FactsProjection : IProjection
 
     /// <inheritdoc />
     public IReadOnlyList<ProjectionTable> Tables { get; } =
-        [new("source_views"), new("fact_views"), new("claim_index")];
+        [new("source_views"), new("fact_views"), new("claim_index"), new("source_documents")];
 
     /// <inheritdoc />
     public async Task ApplyAsync(NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
@@ -107,6 +107,17 @@ public sealed class FactsProjection : IProjection
         command.Parameters.Add(new NpgsqlParameter { Value = events[0].RecordedAt.UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter { Value = at.UtcDateTime });
         await command.ExecuteNonQueryAsync(cancellationToken);
+
+        // A document is attached once and never replaced: its row is written when its event comes, and left alone after.
+        if (events.FirstOrDefault(e => e.Data is SourceDocumentAttached) is { Data: SourceDocumentAttached attached } stored)
+        {
+            await using var document = new NpgsqlCommand(
+                "INSERT INTO source_documents (source_id, sha256, length, text, attached_by, attached_at) VALUES ($1, $2, $3, $4, $5, $6) " +
+                "ON CONFLICT (source_id) DO NOTHING", connection, transaction);
+            foreach (var value in new object[] { state.SourceId, attached.Sha256, attached.Text.Length, attached.Text, attached.AttachedBy, stored.RecordedAt.UtcDateTime })
+                document.Parameters.Add(new NpgsqlParameter { Value = value });
+            await document.ExecuteNonQueryAsync(cancellationToken);
+        }
         return state.SourceId;
     }
 

@@ -30,7 +30,12 @@ public sealed partial class SeedLoader(FactsDesk desk, NpgsqlDataSource dataSour
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
-    public async Task<LoadSummary> LoadAsync(SeedSet seeds, string name, Action<string>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Loads sources, their documents (from <paramref name="documentsFolder"/>, when given: before any claim, so that every
+    /// seeded quote is checked), facts, claims and actions; records <paramref name="name"/> once nothing was rejected.
+    /// </summary>
+    public async Task<LoadSummary> LoadAsync(SeedSet seeds, string name, Action<string>? progress = null, CancellationToken cancellationToken = default,
+        string? documentsFolder = null)
     {
         ArgumentNullException.ThrowIfNull(seeds);
         var tally = new Tally();
@@ -41,6 +46,12 @@ public sealed partial class SeedLoader(FactsDesk desk, NpgsqlDataSource dataSour
                 Metadata($"seed:source:{s.Id}"), cancellationToken: cancellationToken));
         }
         progress?.Invoke($"sources: {seeds.Sources.Count}");
+        if (documentsFolder is not null)
+        {
+            var attached = await AttachDocumentsAsync(seeds, documentsFolder, cancellationToken);
+            tally.Add(attached);
+            progress?.Invoke($"documents: {attached.Recorded} attached from {documentsFolder}");
+        }
         foreach (var f in seeds.Facts)
         {
             await tally.CountAsync($"fact {f.Id}", desk.RunAsync(
@@ -78,6 +89,37 @@ public sealed partial class SeedLoader(FactsDesk desk, NpgsqlDataSource dataSour
         var summary = tally.Summary();
         LogLoaded(logger, name, summary.ToString());
         return summary;
+    }
+
+    /// <summary>
+    /// Attaches each seed source's document from <paramref name="folder"/> when the file is there and its SHA-256 is the one
+    /// the source records. A missing file or another digest is reported and the source left without a document.
+    /// </summary>
+    public async Task<LoadSummary> AttachDocumentsAsync(SeedSet seeds, string folder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(seeds);
+        var tally = new Tally();
+        foreach (var s in seeds.Sources)
+        {
+            if (s.Document is null || s.Sha256 is null) continue;
+            var path = Path.Combine(folder, s.Document);
+            if (!File.Exists(path))
+            {
+                LogDocumentMissing(logger, s.Id, path);
+                continue;
+            }
+            var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+            var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            if (!string.Equals(digest, s.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                LogDocumentDigest(logger, s.Id, path, digest, s.Sha256);
+                continue;
+            }
+            await tally.CountAsync($"document of {s.Id}", desk.RunAsync(
+                new AttachSourceDocument(s.Id, System.Text.Encoding.UTF8.GetString(bytes), Principal),
+                Metadata($"seed:document:{s.Id}"), cancellationToken: cancellationToken));
+        }
+        return tally.Summary();
     }
 
     /// <summary>Records claims (from the seeds or an import file); a claim id already recorded counts as a duplicate.</summary>
@@ -145,6 +187,12 @@ public sealed partial class SeedLoader(FactsDesk desk, NpgsqlDataSource dataSour
 
         public LoadSummary Summary() => new(_recorded, _skipped, Rejected);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {SourceId}: no document at {Path}; its claims' quotes are not checked")]
+    private static partial void LogDocumentMissing(ILogger logger, string sourceId, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {SourceId}: {Path} has SHA-256 {Digest}, the source records {Recorded}; not attached")]
+    private static partial void LogDocumentDigest(ILogger logger, string sourceId, string path, string digest, string recorded);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seed set {Name}: {Summary}")]
     private static partial void LogLoaded(ILogger logger, string name, string summary);

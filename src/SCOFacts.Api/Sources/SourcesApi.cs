@@ -54,6 +54,7 @@ public static class SourcesApi
             .Produces<SourceResponse>().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithExamples(request: ApiExamples.RateSource, response: ApiExamples.RatedSource);
+        group.MapSourceDocumentApi();
         return group;
     }
 

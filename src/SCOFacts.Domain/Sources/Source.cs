@@ -106,6 +106,14 @@ public sealed record SourceState(
         Note = e.Note,
     };
 
+    /// <summary>The attached document's text, or null while the source has none.</summary>
+    public string? DocumentText { get; init; }
+
+    /// <summary>SHA-256 of the attached document's text, or null while the source has none.</summary>
+    public string? DocumentSha256 { get; init; }
+
+    public SourceState Apply(SourceDocumentAttached e) => this with { DocumentText = e.Text, DocumentSha256 = e.Sha256 };
+
     public SourceState Apply(SourceRated e) => this with
     {
         Reliability = e.Reliability,
@@ -133,6 +141,7 @@ public sealed class Source : IAggregate<SourceState, ISourceCommand, NoContext>
         {
             SourceRegistered e => state.Apply(e),
             SourceRated e => state.Apply(e),
+            SourceDocumentAttached e => state.Apply(e),
             _ => state,
         };
     }
@@ -145,6 +154,7 @@ public sealed class Source : IAggregate<SourceState, ISourceCommand, NoContext>
     {
         RegisterSource c => Register(c, state),
         RateSource c => Rate(c, state),
+        AttachSourceDocument c => Attach(c, state),
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown source command."),
     };
 
@@ -194,6 +204,36 @@ public sealed class Source : IAggregate<SourceState, ISourceCommand, NoContext>
         return string.IsNullOrWhiteSpace(c.Reason)
             ? Rejection.Validation("missing-reason", "A rating needs a reason.")
             : Decision.Accept(new SourceRated(c.SourceId, c.Reliability, c.Reason.Trim(), c.RatedBy));
+    }
+
+    private static Decision Attach(AttachSourceDocument c, SourceState state)
+    {
+        if (!state.IsRegistered)
+        {
+            return Rejection.NotFound("unknown-source", $"Source '{c.SourceId}' is not registered.");
+        }
+
+        if (SourceDocument.Validate(c.Text) is { } bad)
+        {
+            return bad;
+        }
+
+        var digest = SourceDocument.DigestOf(c.Text);
+        if (state.DocumentSha256 is { } attached)
+        {
+            // Claims were checked against the attached text: replacing it would leave their quotes unchecked.
+            return attached == digest
+                ? Decision.Accept()
+                : Rejection.Conflict("document-exists", $"Source '{c.SourceId}' already has a document (SHA-256 {attached}); a document is never replaced.");
+        }
+
+        if (state.Sha256 is { Length: > 0 } registered && !string.Equals(registered, digest, StringComparison.OrdinalIgnoreCase))
+        {
+            return Rejection.Validation("document-digest-mismatch",
+                $"The text's SHA-256 is {digest}, but source '{c.SourceId}' was registered with {registered.ToLowerInvariant()}.");
+        }
+
+        return Decision.Accept(new SourceDocumentAttached(c.SourceId, c.Text, digest, c.AttachedBy));
     }
 
     private static bool TryKind(string? kind, out SourceKind parsed)
