@@ -77,6 +77,66 @@ public sealed class WritingTests(DeskHost host)
     }
 
     [Fact]
+    public async Task Selecting_a_passage_in_a_source_document_fills_the_quote_and_locator_and_records_the_claim()
+    {
+        var s = await Scenario.ContestedAsync(host);
+        const string passage = "the east gate stood open to every visitor";
+        var text = "Gate Gazette, spring edition.\n\nNothing changed at the north gate.\n\nIn March 2025 " + passage + ", the keeper said.\n";
+        await Scenario.AttachDocumentAsync(host, s.SourceA, text);
+
+        var checker = await host.OpenAsync(Roles.Checker);
+        await checker.GotoAsync($"/sources/{s.SourceA}");
+        var document = checker.GetByTestId("document");
+        await Expect(document).ToHaveTextAsync(text);
+
+        // A reader's selection of the passage, as a mouse drag leaves it.
+        await document.EvaluateAsync(@"(doc, passage) => {
+            const walker = document.createTreeWalker(doc, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const at = node.data.indexOf(passage);
+                if (at < 0) continue;
+                const range = document.createRange();
+                range.setStart(node, at);
+                range.setEnd(node, at + passage.length);
+                const selection = window.getSelection();
+                selection.removeAllRanges();
+                selection.addRange(range);
+                return;
+            }
+            throw new Error('passage not found');
+        }", passage);
+        await document.DispatchEventAsync("mouseup");
+        var offset = text.IndexOf(passage, StringComparison.Ordinal);
+        await Expect(checker.GetByLabel("Quote, verbatim")).ToHaveValueAsync(passage);
+        await Expect(checker.GetByLabel("Character offset")).ToHaveValueAsync(offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(checker.GetByLabel("Paragraph")).ToHaveValueAsync("3");
+
+        await checker.GetByLabel("Fact", new() { Exact = true }).SelectOptionAsync(s.FactId);
+        await checker.GetByLabel("Value, as the source gives it").FillAsync("open");
+        await checker.GetByLabel("At", new() { Exact = true }).FillAsync("2025-03");
+        await checker.GetByRole(AriaRole.Button, new() { Name = "Record claim" }).ClickAsync();
+        await Expect(checker.GetByRole(AriaRole.Status)).ToContainTextAsync("recorded");
+
+        var claimId = await checker.GetByTestId("source-claims").Locator("li").Filter(new() { HasText = passage }).GetAttributeAsync("data-claim-id");
+        await Expect(checker.Locator($"#document mark[data-claims~='{claimId}']")).ToHaveTextAsync(passage);
+        using var api = host.Api();
+        var claim = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync($"/api/claims/{claimId}")).RootElement;
+        Assert.Equal(offset, claim.GetProperty("locator").GetProperty("offset").GetInt32());
+        Assert.Equal(3, claim.GetProperty("locator").GetProperty("paragraph").GetInt32());
+        await DeskHost.ScreenshotAsync(checker, "source-document");
+
+        // A quote the document does not hold is refused with the document's closest passage.
+        await checker.GetByLabel("Quote, verbatim").FillAsync("the east gate was open to every visitor");
+        await checker.GetByLabel("Fact", new() { Exact = true }).SelectOptionAsync(s.FactId);
+        await checker.GetByLabel("Value, as the source gives it").FillAsync("open");
+        await checker.GetByLabel("At", new() { Exact = true }).FillAsync("2025-03");
+        await checker.GetByRole(AriaRole.Button, new() { Name = "Record claim" }).ClickAsync();
+        await Expect(checker.GetByTestId("problem")).ToHaveAttributeAsync("data-status", "422");
+        await Expect(checker.GetByTestId("problem-detail")).ToContainTextAsync("does not occur verbatim");
+        await Expect(checker.GetByTestId("problem-detail")).ToContainTextAsync(passage);
+    }
+
+    [Fact]
     public async Task A_bad_value_comes_back_as_the_problem_the_API_answers_with_and_the_form_keeps_what_was_typed()
     {
         var s = await Scenario.ContestedAsync(host);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Npgsql;
 using SCOFacts.Api.ReadModels;
+using SCOFacts.Domain.Facts;
 
 namespace SCOFacts.Api.Desk;
 
@@ -28,19 +29,19 @@ public sealed record OpenDispute(
     string FactId, string FactDescription, string ClaimId, string DisputeId, string Reason, string DisputedBy, DateTimeOffset DisputedAt);
 
 /// <summary>One claim taken from a source, for the source's page.</summary>
-public sealed record SourceClaim(string ClaimId, string FactId, string FactDescription, string Status, string Quote, DateTimeOffset RecordedAt);
+public sealed record SourceClaim(string ClaimId, string FactId, string FactDescription, string Status, string Quote, Locator? Locator, DateTimeOffset RecordedAt);
 
 /// <summary>
 /// The desk's read-side SQL over the projections' tables (and, for quotes, the log): the list's search and
 /// orderings, the review queue and a source's claims. Every query here is served by an index of
-/// migrations/0007_desk_search.sql or earlier. Writes never come here: they go through <see cref="Application.FactsDesk"/>.
+/// migrations/0008_desk_search.sql or earlier. Writes never come here: they go through <see cref="Application.FactsDesk"/>.
 /// </summary>
 public sealed class DeskQueries(NpgsqlDataSource dataSource)
 {
     /// <summary>The most rows one list page shows.</summary>
     public const int PageSize = 50;
 
-    // Kept character for character equal to the index expressions of 0007_desk_search.sql.
+    // Kept character for character equal to the index expressions of 0008_desk_search.sql.
     private const string FactDocument =
         "to_tsvector('simple'::regconfig, translate(f.subject || ' ' || f.property, '.-_', '   ') || ' ' || f.description)";
 
@@ -146,7 +147,8 @@ public sealed class DeskQueries(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT c.claim_id, c.fact_id, f.description, c.status, e.data->>'quote', c.recorded_at
+            SELECT c.claim_id, c.fact_id, f.description, c.status, e.data->>'quote', c.recorded_at,
+                   (e.data->'locator'->>'paragraph')::int, (e.data->'locator'->>'offset')::int
             FROM claim_index c
             JOIN fact_views f ON f.fact_id = c.fact_id
             JOIN events e ON e.stream_id = 'fact-' || c.fact_id AND e.stream_version = c.recorded_version
@@ -158,8 +160,10 @@ public sealed class DeskQueries(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            var locator = reader.IsDBNull(6) && reader.IsDBNull(7) ? null
+                : new Locator(reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetInt32(7));
             claims.Add(new SourceClaim(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                new DateTimeOffset(reader.GetFieldValue<DateTime>(5), TimeSpan.Zero)));
+                locator, new DateTimeOffset(reader.GetFieldValue<DateTime>(5), TimeSpan.Zero)));
         }
         return claims;
     }

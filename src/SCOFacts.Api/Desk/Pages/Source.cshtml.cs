@@ -1,15 +1,26 @@
+using Microsoft.AspNetCore.Html;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SCOFacts.Api.Http;
 using SCOFacts.Api.Platform;
 using SCOFacts.Api.ReadModels;
+using SCOFacts.Api.Sources;
 using SCOFacts.Domain.Facts;
 
 namespace SCOFacts.Api.Desk.Pages;
 
 /// <summary>A source's page: what it is, the claims taken from it, and recording a new one from its words.</summary>
-public sealed class SourceModel(FactQueries queries, DeskQueries desk, DeskActions actions) : PageModel
+public sealed class SourceModel(FactQueries queries, DeskQueries desk, DeskActions actions, SourceDocuments documents) : PageModel
 {
+    /// <summary>The source's document, when one is attached.</summary>
+    public StoredSourceDocument? Document { get; private set; }
+
+    /// <summary>The document's text with the claims' quotes marked.</summary>
+    public IHtmlContent? DocumentHtml { get; private set; }
+
+    /// <summary>Claims whose quotes the document does not hold (recorded before it was attached).</summary>
+    public IReadOnlyList<string> Unplaced { get; private set; } = [];
+
     [BindProperty(SupportsGet = true)]
     public string Id { get; set; } = "";
 
@@ -59,6 +70,8 @@ public sealed class SourceModel(FactQueries queries, DeskQueries desk, DeskActio
             return false;
         }
         Claims = await desk.SourceClaimsAsync(Id, cancellationToken);
+        Document = await documents.GetAsync(Id, cancellationToken);
+        if (Document is not null) (DocumentHtml, Unplaced) = DocumentView.Render(Document.Document, Claims);
         Facts = await desk.FactChoicesAsync(cancellationToken);
         CanCheck = await DeskRoles.AllowsAsync(HttpContext, Policies.Checker);
         return true;
