@@ -50,16 +50,6 @@ public sealed class Scenario
         return s;
     }
 
-    /// <summary>Attaches a document's text to a source through the API, as a checker.</summary>
-    public static async Task AttachDocumentAsync(DeskHost host, string sourceId, string text)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        using var checker = host.Api(Roles.Checker);
-        using var body = new StringContent(text, System.Text.Encoding.UTF8, "text/plain");
-        using var response = await checker.PutAsync($"/api/sources/{sourceId}/document", body);
-        Assert.True(response.IsSuccessStatusCode, $"PUT document: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-    }
-
     /// <summary>POSTs JSON and insists on a 2xx answer.</summary>
     public static async Task<JsonElement> PostAsync(HttpClient client, string path, object body)
     {

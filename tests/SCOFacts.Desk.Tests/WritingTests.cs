@@ -82,10 +82,12 @@ public sealed class WritingTests(DeskHost host)
         var s = await Scenario.ContestedAsync(host);
         const string passage = "the east gate stood open to every visitor";
         var text = "Gate Gazette, spring edition.\n\nNothing changed at the north gate.\n\nIn March 2025 " + passage + ", the keeper said.\n";
-        await Scenario.AttachDocumentAsync(host, s.SourceA, text);
-
         var checker = await host.OpenAsync(Roles.Checker);
         await checker.GotoAsync($"/sources/{s.SourceA}");
+        await checker.Locator("summary", new() { HasText = "Attach the document's text" }).ClickAsync();
+        await checker.GetByLabel("The document's full text, as published").FillAsync(text);
+        await checker.GetByRole(AriaRole.Button, new() { Name = "Attach document" }).ClickAsync();
+        await Expect(checker.GetByRole(AriaRole.Status)).ToContainTextAsync("Document attached.");
         var document = checker.GetByTestId("document");
         await Expect(document).ToHaveTextAsync(text);
 

@@ -7,6 +7,7 @@ using SCOFacts.Api.Platform;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
+using SCOFacts.Domain.Sources;
 using SCOFacts.Domain.Values;
 
 namespace SCOFacts.Api.Desk;
@@ -66,6 +67,18 @@ public sealed class DeskActions(FactsDesk desk, FactQueries queries, FactReader 
         if (await queries.GetClaimAsync(id, context.RequestAborted) is { } taken && taken.FactId != factId)
             return DeskProblem.From(Rejection.Conflict("claim-exists", $"Claim id '{id}' is already used in fact '{taken.FactId}'."));
         return await RunAsync(context, null, principal => new RecordClaim(factId!, id, sourceId!.Trim(), claimValue, valid!, quote!, locator, Blank(note), principal));
+    }
+
+    /// <summary>Attaches a source's document text (checkers and editors); from then on its claims' quotes are checked against it.</summary>
+    public async Task<DeskProblem?> AttachDocumentAsync(HttpContext context, string sourceId, string? text)
+    {
+        if (await RefuseAsync(context, Policies.Checker) is { } refused) return refused;
+        if (WriteSupport.Missing(("text", text)) is { } missing) return DeskProblem.From(missing);
+        // Browsers submit every line break in a textarea as CRLF; the text as published (and pasted) has LF.
+        var published = text!.Replace("\r\n", "\n", StringComparison.Ordinal);
+        var metadata = context.CreateEventMetadata();
+        var result = await desk.RunAsync(new AttachSourceDocument(sourceId, published, metadata.Principal), metadata, null, context.RequestAborted);
+        return result.Rejection is { } rejection ? DeskProblem.From(rejection) : null;
     }
 
     /// <summary>Disputes a claim (checkers and editors).</summary>

@@ -60,6 +60,20 @@ public sealed class SourceModel(FactQueries queries, DeskQueries desk, DeskActio
         return Page();
     }
 
+    /// <summary>Attaches the document text pasted into the page.</summary>
+    public async Task<IActionResult> OnPostAttachAsync(string? text, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(cancellationToken)) return Page();
+        Problem = await actions.AttachDocumentAsync(HttpContext, Id, text);
+        if (Problem is null)
+        {
+            TempData["Done"] = "Document attached.";
+            return LocalRedirect($"/sources/{Uri.EscapeDataString(Id)}");
+        }
+        Response.StatusCode = Problem.Status;
+        return Page();
+    }
+
     private async Task<bool> LoadAsync(CancellationToken cancellationToken)
     {
         Source = await queries.GetSourceAsync(Id, cancellationToken);
