@@ -1,5 +1,6 @@
 using SCOFacts.Api.Application;
 using SCOFacts.Api.Cli;
+using SCOFacts.Api.Desk;
 using SCOFacts.Api.Platform;
 
 // `dotnet run -- keys create ...` and the other verbs run and exit; anything else starts the web host.
@@ -12,10 +13,12 @@ if (await CliVerbs.TryRunAsync(args) is { } exitCode)
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddScoFactsPlatform();
 builder.AddScoFactsFacts();
+builder.AddDesk();
 
 var app = builder.Build();
 app.UseScoFactsPlatform();
 app.MapScoFactsApi();
+app.MapDesk();
 
 await app.RunAsync();
 return 0;

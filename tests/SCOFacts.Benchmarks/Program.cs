@@ -1,11 +1,13 @@
+using SCOFacts.Benchmarks.Desk;
 using SCOFacts.Benchmarks.EventStoreBench;
 using SCOFacts.Benchmarks.LedgerBench;
 using SCOFacts.Benchmarks.Quality;
 
-// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality] [--quick] [--appends-only]
+// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk] [--quick] [--appends-only]
 //   eventstore      the event store against raw Npgsql baselines (the default)
 //   ledger          the ledger's sealer catching up against a raw INSERT of the same rows; proof sizes
 //   quality         reconciliation quality on generated data with known truth
+//   desk            a 100-claim fact's desk page against its plain GET, on the real host
 //   --quick         every workload scaled down about 20x: a smoke run, not a measurement
 //   --appends-only  event store rows 1-4 only (skips loading and reading the 1M-event log)
 var quick = args.Contains("--quick", StringComparer.Ordinal);
@@ -20,11 +22,14 @@ switch (suite)
     case "ledger":
         return await LedgerSuite.RunAsync(quick);
 
+    case "desk":
+        return await DeskPageBenchmark.RunAsync(quick);
+
     case "quality":
         QualityBenchmark.Run(Console.Out);
         return 0;
 
     default:
-        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger or quality, optionally with --quick.");
+        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger, quality or desk, optionally with --quick.");
         return 2;
 }
