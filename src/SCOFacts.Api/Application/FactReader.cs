@@ -28,17 +28,21 @@ public sealed record FactSnapshot(
 /// <summary>
 /// Reads facts on both time axes: valid time (what was true in the world at a date) and
 /// transaction time (what this system believed at a moment, rebuilt by folding only the
-/// events recorded up to then, with source weights as they stood then).
+/// events recorded up to then, with source weights as they stood then). A read without a valid time answers
+/// for today (UTC), by the given clock.
 /// </summary>
-public sealed class FactReader(EventStore.EventStore store, NpgsqlDataSource dataSource)
+public sealed class FactReader(EventStore.EventStore store, NpgsqlDataSource dataSource, TimeProvider? clock = null)
 {
+    /// <summary>The day a read without a valid time answers for.</summary>
+    public DateOnly Today => DateOnly.FromDateTime((clock ?? TimeProvider.System).GetUtcNow().UtcDateTime);
+
     /// <summary>A fact, or null when it does not exist (or did not yet at <paramref name="knownAt"/>).</summary>
     public async Task<FactSnapshot?> GetAsync(string factId, DateOnly? validAt, DateTimeOffset? knownAt, CancellationToken cancellationToken = default)
     {
         var loaded = await LoadAsync(factId, knownAt, cancellationToken);
         if (loaded is null) return null;
         var (state, version, sources, reliabilities) = loaded.Value;
-        return new FactSnapshot(state, version, Reconciler.Reconcile(state, reliabilities, validAt), sources, validAt, knownAt);
+        return new FactSnapshot(state, version, Reconciler.Reconcile(state, reliabilities, validAt, Today), sources, validAt, knownAt);
     }
 
     /// <summary>The reconciled value per stretch of valid time, as known at <paramref name="knownAt"/>.</summary>
@@ -47,7 +51,7 @@ public sealed class FactReader(EventStore.EventStore store, NpgsqlDataSource dat
         var loaded = await LoadAsync(factId, knownAt, cancellationToken);
         if (loaded is null) return null;
         var (state, version, sources, reliabilities) = loaded.Value;
-        var current = new FactSnapshot(state, version, Reconciler.Reconcile(state, reliabilities, null), sources, null, knownAt);
+        var current = new FactSnapshot(state, version, Reconciler.Reconcile(state, reliabilities, null, Today), sources, null, knownAt);
         return (current, Reconciler.Timeline(state, reliabilities));
     }
 
