@@ -74,6 +74,9 @@ public static class FactsModule
         // Clients need not put a value's "kind" first, and open interval ends are never NaN or infinite on the wire.
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.AllowOutOfOrderMetadataProperties = true);
         builder.Services.Configure<SwaggerGenOptions>(FactsOpenApi.Configure);
+        // Stored answers computed by older rules are rebuilt before anything is served or loaded.
+        builder.Services.AddSingleton<ReadModelRevisions>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReadModelRevisions>());
         // Seeds load before the daemon starts, so its first batches see a populated log.
         builder.Services.AddHostedService<SeedOnStart>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
