@@ -214,6 +214,23 @@ public class TrustworthyAnswersTests
     }
 
     [Fact]
+    public void A_claim_about_one_period_falls_as_a_whole_even_when_the_counter_evidence_is_dated_later()
+    {
+        const string id = "sco.age-years";
+        var state = Fold(
+            CountFact(id, "age-years", "year"),
+            Claim(id, "c-umarov", "a", Q("30", "year", QuantityApprox.Nearly), At("2025")),
+            Claim(id, "c-sun", "b", Q("24", "year"), At("2025-12-10")),
+            new ClaimDisputed(id, "c-umarov", "d-1", "Counts from 1996.", new CounterEvidence("b", "Over the past 24 years"), "checker"),
+            new DisputeUpheld(id, "c-umarov", "d-1", "editor", "Upheld."));
+
+        var june = Reconciler.Reconcile(state, Rel, Day("2025-06-01"));
+
+        Assert.Equal(["c-umarov"], june.ExcludedClaimIds);
+        Assert.Equal(Verdict.Unverified, june.Verdict);
+    }
+
+    [Fact]
     public void Bug_excluded_was_empty_when_the_disputed_claim_was_the_latest_statement()
     {
         const string id = "sco.land-area-share-of-world";

@@ -177,13 +177,14 @@ public sealed record FactState(
         d => d with { Status = DisputeStatus.Upheld, ResolvedBy = e.Editor, ResolutionNote = e.Note, ExcludedFrom = ScopeOf(c, d) }));
 
     /// <summary>
-    /// The first day an upheld dispute speaks for: the earliest valid time of the counter-evidence source's own claims on
-    /// this fact. Evidence about November 2025 cannot show the claim wrong for 2020. Without counter-evidence, or when its
-    /// source claims nothing here (or claims it without a start), the whole claim goes.
+    /// The first day an upheld dispute speaks for. A claim about one period (<c>at</c>) stands or falls as a whole. A claim
+    /// spanning a stretch of time (<c>from</c>/<c>to</c>) is set aside from the earliest valid time of the counter-evidence
+    /// source's own claims on this fact: evidence about November 2025 cannot show "blocked until 2025" wrong for 2020.
+    /// Without counter-evidence, or when its source claims nothing here (or claims it without a start), the whole claim goes.
     /// </summary>
     private DateOnly? ScopeOf(ClaimState disputed, DisputeState dispute)
     {
-        if (dispute.CounterEvidence?.SourceId is not { } source) return null;
+        if (disputed.ValidTime.At is not null || dispute.CounterEvidence?.SourceId is not { } source) return null;
         var starts = Claims.Values
             .Where(c => c.ClaimId != disputed.ClaimId && c.SourceId == source && !c.IsRetracted)
             .Select(c => c.ValidTime.Range.Start)

@@ -54,8 +54,9 @@ public static class Reconciler
     /// Which claims answer for a day. A timeless fact (a date: when something happened does not change) is answered by
     /// all its active claims at any day. Otherwise a claim speaks from its start (an open start reaches back to the
     /// subject's first day, or to the fact's earliest dated evidence when that is unknown) to its end. When the claims
-    /// that started last have all ended, they still hold (carried forward) until a later claim starts, and older
-    /// claims still running do not override them: a later statement holds until a source says otherwise.
+    /// that started last have all ended, they still hold (carried forward) until a later claim starts, together with
+    /// the claims that stood beside them on that start and agree with them; older claims that disagree do not
+    /// override them: a later statement holds until a source says otherwise.
     /// </summary>
     private sealed class ValidSpan
     {
@@ -82,7 +83,8 @@ public static class Reconciler
 
         public bool Covers(ClaimState c, DateOnly day) => StartOf(c) <= day && (c.ValidTime.Range.End is not { } end || day < end);
 
-        public Selection Select(IEnumerable<ClaimState> claims, DateOnly day, Func<ClaimState, bool> counts)
+        public Selection Select(IEnumerable<ClaimState> claims, DateOnly day, Func<ClaimState, bool> counts,
+            Func<ClaimState, ClaimState, bool> agree)
         {
             if (Timeless)
             {
@@ -97,9 +99,14 @@ public static class Reconciler
 
             var latest = started.Max(StartOf);
             var direct = started.Where(c => Covers(c, day)).ToList();
-            return direct.Any(c => StartOf(c) == latest)
-                ? new Selection(direct, null)
-                : new Selection(started.Where(c => StartOf(c) == latest).ToList(), latest);
+            if (direct.Any(c => StartOf(c) == latest))
+            {
+                return new Selection(direct, null);
+            }
+
+            var newest = started.Where(c => StartOf(c) == latest).ToList();
+            var beside = started.Where(c => StartOf(c) < latest && Covers(c, latest) && newest.Any(n => agree(n, c)));
+            return new Selection([.. newest, .. beside], latest);
         }
 
         /// <summary>The latest day the claims speak of: where a read without a date lands when no today is given.</summary>
@@ -128,10 +135,15 @@ public static class Reconciler
         var claims = fact.Claims.Values.OrderBy(c => c.ClaimId, StringComparer.Ordinal).ToList();
         var span = new ValidSpan(definition, claims);
         var day = validAt ?? today ?? span.LatestDay(claims);
-        var selection = span.Select(claims, day, c => c.IsActiveOn(day));
-        // Claims set aside here: those that would have spoken for the day had they not been retracted or disputed away.
-        var excluded = span.Select(claims, day, _ => true).Claims.Where(c => !c.IsActiveOn(day)).ToList();
+        bool Agree(ClaimState a, ClaimState b) =>
+            definition.TryNormalise(a.Value, out var x, out _) && definition.TryNormalise(b.Value, out var y, out _) && x.IsCompatibleWith(y);
+        var selection = span.Select(claims, day, c => c.IsActiveOn(day), Agree);
         var carriedFrom = selection.CarriedFrom;
+        // Claims set aside here: those that would have spoken for the day had they not been retracted or disputed away,
+        // and those about the day (or the day a carried figure stood) that are.
+        var excluded = span.Select(claims, day, _ => true, Agree).Claims
+            .Concat(claims.Where(c => span.Timeless || span.Covers(c, day) || (carriedFrom is { } f && span.Covers(c, f))))
+            .Where(c => !c.IsActiveOn(day)).Distinct().OrderBy(c => c.ClaimId, StringComparer.Ordinal).ToList();
         var reference = span.Timeless || (carriedFrom ?? day) == DateOnly.MinValue ? (DateOnly?)null : carriedFrom ?? day;
 
         var candidates = new List<Candidate>();
@@ -332,7 +344,7 @@ public static class Reconciler
 
         var first = chosen.OrderByDescending(c => c.Weight).ThenBy(c => c.Claim.ClaimId, StringComparer.Ordinal).First();
         var display = Display(first, chosen);
-        var probability = verdict?.Confidence ?? 0;
+        var probability = verdict?.Posterior ?? 0;
         return first.Value.Key is { } key
             ? (new ReconciledValue(null, key, display, null), chosen, probability)
             : (new ReconciledValue(first.Value.Interval, null, display, definition.ValueType == FactValueType.Date ? null : definition.Unit), chosen, probability);
