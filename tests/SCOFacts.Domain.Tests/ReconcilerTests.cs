@@ -41,7 +41,7 @@ public class ReconcilerTests
         Assert.Equal("44 percent", r.Value!.Display);
         Assert.Contains("TASS", r.Explanation, StringComparison.Ordinal);
         Assert.Contains("Title of tass", r.Explanation, StringComparison.Ordinal);
-        Assert.InRange(r.Confidence, 0.01, 0.5);
+        Assert.InRange(r.Confidence, 0.4, 0.6); // one source of reliability 0.5 is about a coin toss
     }
 
     [Fact]

@@ -25,6 +25,17 @@ public sealed class SeededAnswersTests(SeededApiFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task The_served_value_is_a_claimed_one_and_the_supporting_claims_range_is_kept_as_detail()
+    {
+        var september = await GetAsync("/api/facts/sco.population-share-of-world?validAt=2025-09-15");
+
+        Assert.Equal("nearly half", Display(september));
+        var range = september.GetProperty("supportingRange");
+        Assert.Equal((40.0, 50.0), (range.GetProperty("lower").GetDouble(), range.GetProperty("upper").GetDouble()));
+        Assert.False(range.GetProperty("upperClosed").GetBoolean());
+    }
+
+    [Fact]
     public async Task Bug_the_member_count_answered_for_1995_before_the_sco_existed()
     {
         var in1995 = await GetAsync("/api/facts/sco.member-count?validAt=1995");
