@@ -95,6 +95,35 @@ public class TrustworthyAnswersTests
         Assert.StartsWith("Three independent sources put the population at 217074 people: Alpha, Beta and Gamma.", r.Explanation, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Sources_the_estimator_found_copying_each_other_speak_as_one_voice()
+    {
+        const string id = "sco.population-share-of-world";
+        object[] events =
+        [
+            QuantityFact(id),
+            Claim(id, "c-bot-1", "bot-1", Q("60", "percent"), At("2025")),
+            Claim(id, "c-bot-2", "bot-2", Q("60", "percent"), At("2025")),
+            Claim(id, "c-bot-3", "bot-3", Q("60", "percent"), At("2025")),
+            Claim(id, "c-honest", "honest", Q("44", "percent"), At("2025")),
+            Claim(id, "c-honest-2", "honest-2", Q("44", "percent"), At("2025")),
+        ];
+        SourceReliability Bot(string source, string? group) =>
+            new(source, "Outlet " + source, 0.6, ReliabilityOrigin.Learned, 10, CopyGroup: group);
+        SourceReliabilities Rel(string? group) => new([
+            Bot("bot-1", group), Bot("bot-2", group), Bot("bot-3", group),
+            new SourceReliability("honest", "Honest", 0.6, ReliabilityOrigin.Learned, 10),
+            new SourceReliability("honest-2", "Honest Two", 0.6, ReliabilityOrigin.Learned, 10),
+        ]);
+
+        var independent = Reconciler.Reconcile(Fold(events), Rel(null), Day("2025-06-01"));
+        var copying = Reconciler.Reconcile(Fold(events), Rel("bot-1"), Day("2025-06-01"));
+
+        Assert.Equal("60 percent", independent.Value!.Display);
+        Assert.Equal("44 percent", copying.Value!.Display);
+        Assert.Single(copying.Clusters.Single(c => c.ClaimIds.Contains("c-bot-1")).Publishers);
+    }
+
     // Item 5: open starts.
 
     [Fact]

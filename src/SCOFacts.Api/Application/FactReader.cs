@@ -82,20 +82,21 @@ public sealed class FactReader(EventStore.EventStore store, NpgsqlDataSource dat
                 new StreamReadOptions { ToTimestamp = knownAt }, cancellationToken);
             if (!source.IsRegistered) continue;
             sources[id] = source;
-            var (reliability, support) = learned.TryGetValue(id, out var l) ? l : ((double?)null, 0);
-            entries.Add(Reliabilities.FromState(source, reliability, support));
+            var (reliability, support, group) = learned.TryGetValue(id, out var l) ? l : ((double?)null, 0, (string?)null);
+            entries.Add(Reliabilities.FromState(source, reliability, support, group));
         }
         return (sources, new SourceReliabilities(entries));
     }
 
-    private async Task<Dictionary<string, (double?, int)>> LearnedAsync(IReadOnlyCollection<string> sourceIds, DateTimeOffset? knownAt, CancellationToken cancellationToken)
+    // Copy groups are kept only for the current estimate: reads as known at a moment count publishers as voices.
+    private async Task<Dictionary<string, (double?, int, string?)>> LearnedAsync(IReadOnlyCollection<string> sourceIds, DateTimeOffset? knownAt, CancellationToken cancellationToken)
     {
-        var learned = new Dictionary<string, (double?, int)>(StringComparer.Ordinal);
+        var learned = new Dictionary<string, (double?, int, string?)>(StringComparer.Ordinal);
         if (sourceIds.Count == 0) return learned;
         await using var command = knownAt is null
-            ? dataSource.CreateCommand("SELECT source_id, reliability, support FROM source_trust WHERE source_id = ANY($1)")
+            ? dataSource.CreateCommand("SELECT source_id, reliability, support, copy_group FROM source_trust WHERE source_id = ANY($1)")
             : dataSource.CreateCommand(
-                "SELECT DISTINCT ON (source_id) source_id, reliability, support FROM source_trust_history " +
+                "SELECT DISTINCT ON (source_id) source_id, reliability, support, NULL::text FROM source_trust_history " +
                 "WHERE source_id = ANY($1) AND estimated_at <= $2 ORDER BY source_id, estimated_at DESC");
         command.Parameters.Add(new NpgsqlParameter { Value = sourceIds.ToArray() });
         if (knownAt is { } at) command.Parameters.Add(new NpgsqlParameter { Value = at.UtcDateTime });
@@ -103,7 +104,7 @@ public sealed class FactReader(EventStore.EventStore store, NpgsqlDataSource dat
         while (await reader.ReadAsync(cancellationToken))
         {
             // A history row without a reliability: the source had nothing left to learn from at that moment.
-            if (!reader.IsDBNull(1)) learned[reader.GetString(0)] = (reader.GetDouble(1), reader.GetInt32(2));
+            if (!reader.IsDBNull(1)) learned[reader.GetString(0)] = (reader.GetDouble(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3));
         }
         return learned;
     }

@@ -43,7 +43,8 @@ public static class Reconciler
 
     private sealed record Candidate(ClaimState Claim, NormalisedValue Value, SourceReliability Source, double Weight)
     {
-        public string Publisher => Source.Publisher.Trim().ToLowerInvariant();
+        /// <summary>One voice per publisher, or per copy group when the source copies others.</summary>
+        public string Publisher => Source.Voice;
 
         public TrustValue AsTrustValue => Value.Key is { } key ? TrustValue.Category(key) : TrustValue.Numeric(Value.Interval!.Value);
     }

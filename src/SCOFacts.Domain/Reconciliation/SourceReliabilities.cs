@@ -28,6 +28,8 @@ public enum ReliabilityOrigin
 /// <param name="SupportCount">Observations behind the number.</param>
 /// <param name="Title">The source's title, used to name it in explanations.</param>
 /// <param name="Author">The author, when named: explanations name the person who said it.</param>
+/// <param name="CopyGroup">When the trust estimator found the source repeating others, the group it speaks with as one
+/// voice (the group's smallest source id); null otherwise.</param>
 public sealed record SourceReliability(
     string SourceId,
     string Publisher,
@@ -35,8 +37,12 @@ public sealed record SourceReliability(
     ReliabilityOrigin Origin,
     int SupportCount,
     string? Title = null,
-    string? Author = null)
+    string? Author = null,
+    string? CopyGroup = null)
 {
+    /// <summary>Who this source speaks as: its copy group when it has one, else its publisher.</summary>
+    public string Voice => CopyGroup is { } group ? "copy-group:" + group : Publisher.Trim().ToLowerInvariant();
+
     /// <summary>
     /// How an explanation names the source: "Xinhua", "Deng Hao (China Institute of International Studies)",
     /// "Temur Umarov (via a Japanese news site)" for an author whose publisher is unnamed, "an unnamed online publication".

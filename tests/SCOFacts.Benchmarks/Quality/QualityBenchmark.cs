@@ -79,8 +79,9 @@ public static class QualityBenchmark
         var narrowest = TrustEstimator.Estimate(data.Claims, options: new TrustOptions { VerdictCorroboration = 0 });
 
         var reconciler = new ReconcilerResolver();
-        // What the API serves: the domain's Reconciler with the reliabilities learned over the whole store.
-        var served = contested.ToDictionary(o => o, o => ReconcilerResolver.Reconcile(byObject[o], estimate.ReliabilityOf), StringComparer.Ordinal);
+        // What the API serves: the domain's Reconciler with the reliabilities and copy groups learned over the whole store.
+        var served = contested.ToDictionary(o => o, o => ReconcilerResolver.Reconcile(byObject[o], estimate.ReliabilityOf,
+            id => estimate.Source(id)?.CopyGroup), StringComparer.Ordinal);
         var methods = new List<(string Name, Func<string, TrustValue?> Pick)>
         {
             ("Majority vote (most frequent exact value)", o => new MajorityVoteResolver().Resolve(byObject[o], _ => 1)),

@@ -32,7 +32,11 @@ public sealed class ReconcilerResolver : IObjectResolver
         };
 
     /// <summary>The whole answer (value, verdict, confidence) the domain gives for one object.</summary>
-    public static FactReconciliation? Reconcile(IReadOnlyList<TrustClaim> claims, Func<string, double> reliabilityOf)
+    /// <param name="claims">The object's claims.</param>
+    /// <param name="reliabilityOf">Each source's weight.</param>
+    /// <param name="copyGroupOf">Each source's copy group, as the trust projection stores it; null for none.</param>
+    public static FactReconciliation? Reconcile(IReadOnlyList<TrustClaim> claims, Func<string, double> reliabilityOf,
+        Func<string, string?>? copyGroupOf = null)
     {
         ArgumentNullException.ThrowIfNull(claims);
         ArgumentNullException.ThrowIfNull(reliabilityOf);
@@ -53,7 +57,8 @@ public sealed class ReconcilerResolver : IObjectResolver
 
         var fact = Fact.Fold(events);
         var reliabilities = new SourceReliabilities(claims.Select(c => c.SourceId).Distinct(StringComparer.Ordinal)
-            .Select(id => new SourceReliability(id, claims.First(c => c.SourceId == id).Voice, reliabilityOf(id), ReliabilityOrigin.Learned, 0)));
+            .Select(id => new SourceReliability(id, claims.First(c => c.SourceId == id).Voice, reliabilityOf(id), ReliabilityOrigin.Learned, 0,
+                CopyGroup: copyGroupOf?.Invoke(id))));
         return Reconciler.Reconcile(fact, reliabilities, validAt: null);
     }
 

@@ -7,3 +7,7 @@ CREATE TABLE read_model_revisions (
     revision   int         NOT NULL,
     rebuilt_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+
+-- Sources the trust estimator found repeating each other count as one voice: the smallest source id of their copy
+-- group, or NULL. Reconciliation of one fact reads it with the learned reliability.
+ALTER TABLE source_trust ADD COLUMN copy_group text NULL;
