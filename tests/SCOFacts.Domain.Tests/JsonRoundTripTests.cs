@@ -190,7 +190,7 @@ public class ReconciliationJsonTests
         var result = Reconciler.Reconcile(state, SourceReliabilities.Empty, null);
         var json = JsonSerializer.Serialize(result, Web);
 
-        Assert.Equal("more than 20 years", result.Value!.Display);
+        Assert.Equal("more than two decades", result.Value!.Display);
         Assert.Contains("\"verdict\":\"single-source\"", json, StringComparison.Ordinal);
         Assert.Contains("\"origin\":\"default\"", json, StringComparison.Ordinal);
         Assert.Contains("\"upper\":null", json, StringComparison.Ordinal);

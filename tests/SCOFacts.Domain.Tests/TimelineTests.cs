@@ -51,7 +51,8 @@ public class TimelineTests
         Assert.Equal(2, timeline.Count);
         Assert.Equal((Day("2015-01-01"), Day("2025-01-01")), (timeline[0].From!.Value, timeline[0].To!.Value));
         Assert.Equal(Verdict.Consensus, timeline[0].Result.Verdict);
-        Assert.Equal((Day("2025-01-01"), Day("2026-01-01")), (timeline[1].From!.Value, timeline[1].To!.Value));
+        Assert.Equal(Day("2025-01-01"), timeline[1].From);
+        Assert.Null(timeline[1].To); // the latest status holds until a source says otherwise
         Assert.Equal("agreed", timeline[1].Result.Value!.Key);
     }
 
@@ -69,8 +70,8 @@ public class TimelineTests
 
         Assert.Equal(2, timeline.Count);
         Assert.All(timeline, s => Assert.Empty(s.Result.ConflictingClaimIds));
-        Assert.Equal("about 25 percent", timeline[0].Result.Value!.Display);
-        Assert.Equal("about 44 percent", timeline[1].Result.Value!.Display);
+        Assert.Equal("25 percent", timeline[0].Result.Value!.Display);
+        Assert.Equal("44 percent", timeline[1].Result.Value!.Display);
     }
 
     [Fact]

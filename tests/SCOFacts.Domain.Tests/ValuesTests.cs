@@ -10,7 +10,7 @@ public class ValuesTests
     // amount, unit, approx, scale, fact unit, expected lower, upper, lower closed, upper closed
     public static TheoryData<string, string, QuantityApprox, string?, string, double, double, bool, bool> Anchors => new()
     {
-        { "44", "percent", QuantityApprox.Exact, null, "percent", 43.5, 44.5, true, true },
+        { "44", "percent", QuantityApprox.Exact, null, "percent", 43.5, 44.5, true, false },
         { "half", "fraction", QuantityApprox.Nearly, null, "percent", 40, 50, true, false },
         { "half", "percent", QuantityApprox.Nearly, null, "percent", 40, 50, true, false },
         { "one quarter", "fraction", QuantityApprox.About, null, "percent", 20, 30, true, true },
@@ -19,11 +19,11 @@ public class ValuesTests
         { "two-thirds", "fraction", QuantityApprox.Exact, null, "fraction", 2.0 / 3 - 0.02, 2.0 / 3 + 0.02, true, true },
         { "two", "decade", QuantityApprox.MoreThan, null, "year", 20, Inf, false, false },
         { "40", "countries", QuantityApprox.Nearly, null, "countries", 36, 40, true, false },
-        { "3.4", "people", QuantityApprox.Exact, "billion", "people", 3.35e9, 3.45e9, true, true },
-        { "120", "votes", QuantityApprox.Exact, null, "votes", 119.5, 120.5, true, true },
+        { "3.4", "people", QuantityApprox.Exact, "billion", "people", 3.35e9, 3.45e9, true, false },
+        { "120", "votes", QuantityApprox.Exact, null, "votes", 120, 120, true, true },
         { "44", "percent", QuantityApprox.About, null, "percent", 39.6, 48.4, true, true },
-        { "0.44", "fraction", QuantityApprox.Exact, null, "percent", 43.5, 44.5, true, true },
-        { "two", "decade", QuantityApprox.Exact, null, "year", 15, 25, true, true },
+        { "0.44", "fraction", QuantityApprox.Exact, null, "percent", 43.5, 44.5, true, false },
+        { "two", "decade", QuantityApprox.Exact, null, "year", 15, 25, true, false },
         { "30", "percent", QuantityApprox.LessThan, null, "percent", 0, 30, true, false },
         { "30", "percent", QuantityApprox.AtLeast, null, "percent", 30, Inf, true, false },
         { "30", "percent", QuantityApprox.AtMost, null, "percent", 0, 30, true, true },
@@ -31,8 +31,11 @@ public class ValuesTests
         { "1", "km2", QuantityApprox.About, "million", "km2", 0.5e6, 1.5e6, true, true },
         { "1.0", "km2", QuantityApprox.About, "million", "km2", 0.9e6, 1.1e6, true, true },
         { "2", "km2", QuantityApprox.About, null, "km2", 1.5, 2.5, true, true },
-        { "twenty", "members", QuantityApprox.Exact, null, "members", 19.5, 20.5, true, true },
-        { "half", "people", QuantityApprox.Exact, "million", "people", 0.45e6, 0.55e6, true, true },
+        { "twenty", "members", QuantityApprox.Exact, null, "members", 20, 20, true, true },
+        { "101354", "people", QuantityApprox.Exact, null, "people", 101354, 101354, true, true },
+        { "1.5", "people", QuantityApprox.Exact, "million", "people", 1.45e6, 1.55e6, true, false },
+        { "120", "votes", QuantityApprox.About, null, "votes", 108, 132, true, true },
+        { "half", "people", QuantityApprox.Exact, "million", "people", 0.45e6, 0.55e6, true, false },
     };
 
     [Theory]
@@ -54,7 +57,30 @@ public class ValuesTests
         var value = new QuantityValue("40", "percent", QuantityApprox.Range, AmountTo: "45.5");
 
         Assert.True(ValueNormaliser.TryNormalise(value, FactValueType.Quantity, "percent", null, out var n, out _));
-        IntervalAssert.Equal(39.5, 45.55, true, true, n.Interval!.Value);
+        IntervalAssert.Equal(39.5, 45.55, true, false, n.Interval!.Value);
+    }
+
+    [Fact]
+    public void A_range_of_whole_counts_is_closed_at_both_whole_ends()
+    {
+        var value = new QuantityValue("6", "members", QuantityApprox.Range, AmountTo: "8");
+
+        Assert.True(ValueNormaliser.TryNormalise(value, FactValueType.Quantity, "members", null, out var n, out _));
+        IntervalAssert.Equal(6, 8, true, true, n.Interval!.Value);
+    }
+
+    [Theory]
+    [InlineData("101354", "101355", "people")]
+    [InlineData("six", "eight", "members")]
+    [InlineData("120", "121", "votes")]
+    [InlineData("44", "45", "percent")]
+    [InlineData("24", "25", "year")]
+    public void Bug_neighbouring_exact_values_agreed(string a, string b, string unit)
+    {
+        Assert.True(ValueNormaliser.TryNormalise(Q(a, unit), FactValueType.Quantity, unit, null, out var first, out _));
+        Assert.True(ValueNormaliser.TryNormalise(Q(b, unit), FactValueType.Quantity, unit, null, out var second, out _));
+
+        Assert.False(first.IsCompatibleWith(second), $"{a} and {b} {unit} must not agree: {first} vs {second}");
     }
 
     [Theory]

@@ -28,17 +28,21 @@ public sealed record FactSnapshot(
 /// <summary>
 /// Reads facts on both time axes: valid time (what was true in the world at a date) and
 /// transaction time (what this system believed at a moment, rebuilt by folding only the
-/// events recorded up to then, with source weights as they stood then).
+/// events recorded up to then, with source weights as they stood then). A read without a valid time answers
+/// for today (UTC), by the given clock.
 /// </summary>
-public sealed class FactReader(EventStore.EventStore store, NpgsqlDataSource dataSource)
+public sealed class FactReader(EventStore.EventStore store, NpgsqlDataSource dataSource, TimeProvider? clock = null)
 {
+    /// <summary>The day a read without a valid time answers for.</summary>
+    public DateOnly Today => DateOnly.FromDateTime((clock ?? TimeProvider.System).GetUtcNow().UtcDateTime);
+
     /// <summary>A fact, or null when it does not exist (or did not yet at <paramref name="knownAt"/>).</summary>
     public async Task<FactSnapshot?> GetAsync(string factId, DateOnly? validAt, DateTimeOffset? knownAt, CancellationToken cancellationToken = default)
     {
         var loaded = await LoadAsync(factId, knownAt, cancellationToken);
         if (loaded is null) return null;
         var (state, version, sources, reliabilities) = loaded.Value;
-        return new FactSnapshot(state, version, Reconciler.Reconcile(state, reliabilities, validAt), sources, validAt, knownAt);
+        return new FactSnapshot(state, version, Reconciler.Reconcile(state, reliabilities, validAt, Today), sources, validAt, knownAt);
     }
 
     /// <summary>The reconciled value per stretch of valid time, as known at <paramref name="knownAt"/>.</summary>
@@ -47,7 +51,7 @@ public sealed class FactReader(EventStore.EventStore store, NpgsqlDataSource dat
         var loaded = await LoadAsync(factId, knownAt, cancellationToken);
         if (loaded is null) return null;
         var (state, version, sources, reliabilities) = loaded.Value;
-        var current = new FactSnapshot(state, version, Reconciler.Reconcile(state, reliabilities, null), sources, null, knownAt);
+        var current = new FactSnapshot(state, version, Reconciler.Reconcile(state, reliabilities, null, Today), sources, null, knownAt);
         return (current, Reconciler.Timeline(state, reliabilities));
     }
 
@@ -78,20 +82,21 @@ public sealed class FactReader(EventStore.EventStore store, NpgsqlDataSource dat
                 new StreamReadOptions { ToTimestamp = knownAt }, cancellationToken);
             if (!source.IsRegistered) continue;
             sources[id] = source;
-            var (reliability, support) = learned.TryGetValue(id, out var l) ? l : ((double?)null, 0);
-            entries.Add(Reliabilities.FromState(source, reliability, support));
+            var (reliability, support, group) = learned.TryGetValue(id, out var l) ? l : ((double?)null, 0, (string?)null);
+            entries.Add(Reliabilities.FromState(source, reliability, support, group));
         }
         return (sources, new SourceReliabilities(entries));
     }
 
-    private async Task<Dictionary<string, (double?, int)>> LearnedAsync(IReadOnlyCollection<string> sourceIds, DateTimeOffset? knownAt, CancellationToken cancellationToken)
+    // Copy groups are kept only for the current estimate: reads as known at a moment count publishers as voices.
+    private async Task<Dictionary<string, (double?, int, string?)>> LearnedAsync(IReadOnlyCollection<string> sourceIds, DateTimeOffset? knownAt, CancellationToken cancellationToken)
     {
-        var learned = new Dictionary<string, (double?, int)>(StringComparer.Ordinal);
+        var learned = new Dictionary<string, (double?, int, string?)>(StringComparer.Ordinal);
         if (sourceIds.Count == 0) return learned;
         await using var command = knownAt is null
-            ? dataSource.CreateCommand("SELECT source_id, reliability, support FROM source_trust WHERE source_id = ANY($1)")
+            ? dataSource.CreateCommand("SELECT source_id, reliability, support, copy_group FROM source_trust WHERE source_id = ANY($1)")
             : dataSource.CreateCommand(
-                "SELECT DISTINCT ON (source_id) source_id, reliability, support FROM source_trust_history " +
+                "SELECT DISTINCT ON (source_id) source_id, reliability, support, NULL::text FROM source_trust_history " +
                 "WHERE source_id = ANY($1) AND estimated_at <= $2 ORDER BY source_id, estimated_at DESC");
         command.Parameters.Add(new NpgsqlParameter { Value = sourceIds.ToArray() });
         if (knownAt is { } at) command.Parameters.Add(new NpgsqlParameter { Value = at.UtcDateTime });
@@ -99,7 +104,7 @@ public sealed class FactReader(EventStore.EventStore store, NpgsqlDataSource dat
         while (await reader.ReadAsync(cancellationToken))
         {
             // A history row without a reliability: the source had nothing left to learn from at that moment.
-            if (!reader.IsDBNull(1)) learned[reader.GetString(0)] = (reader.GetDouble(1), reader.GetInt32(2));
+            if (!reader.IsDBNull(1)) learned[reader.GetString(0)] = (reader.GetDouble(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3));
         }
         return learned;
     }

@@ -106,6 +106,9 @@ public static class FactsModule
             json.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.Configure<SwaggerGenOptions>(FactsOpenApi.Configure);
+        // Stored answers computed by older rules are rebuilt before anything is served or loaded.
+        builder.Services.AddSingleton<ReadModelRevisions>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReadModelRevisions>());
         // Seeds load before the daemon starts, so its first batches see a populated log.
         builder.Services.AddHostedService<SeedOnStart>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());

@@ -41,7 +41,8 @@ internal static class AuditExamples
     ],
     [
         new("india", "sco.membership-status.india", null, "unverified", 0, null),
-    ]);
+    ],
+    new(2, 6, "sco.member-count", "six members", null, false, "2 named of 6 counted"));
 
     public static PageResponse<HistoryEntry> History { get; } = new(
     [

@@ -77,8 +77,10 @@ public sealed record FactResponse(
     string Id, string Subject, string Property, IReadOnlyDictionary<string, string> Qualifiers, string ValueType, string? Unit,
     IReadOnlyList<string>? AllowedStatuses, string Description, long Version, TimeAxes AsOf, string Verdict, ValueResponse? Value,
     double Confidence, string Explanation, IReadOnlyList<ClaimResponse> Supporting, IReadOnlyList<ClaimResponse> Conflicting,
-    IReadOnlyList<ClaimResponse> Excluded, IReadOnlyList<ReliabilityResponse> Reliabilities, int ClaimCount)
+    IReadOnlyList<ClaimResponse> Excluded, IReadOnlyList<ReliabilityResponse> Reliabilities, int ClaimCount,
+    ValueResponse? SupportingRange = null)
 {
+    /// <summary>The served value is one claim's own; <see cref="SupportingRange"/> is the range all its supporting claims span.</summary>
     public static FactResponse From(FactSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -90,7 +92,8 @@ public sealed record FactResponse(
             d.Description, snapshot.Version, new TimeAxes(snapshot.ValidAt, snapshot.KnownAt, r.ReferenceDate, r.CarriedForwardFrom),
             Wire.Name(r.Verdict), ValueResponse.From(r.Value, d.ValueType), Math.Round(r.Confidence, 4), r.Explanation,
             Claims(r.SupportingClaimIds), Claims(r.ConflictingClaimIds), Claims(r.ExcludedClaimIds),
-            r.ReliabilitiesUsed.Select(ReliabilityResponse.From).ToList(), snapshot.State.Claims.Count);
+            r.ReliabilitiesUsed.Select(ReliabilityResponse.From).ToList(), snapshot.State.Claims.Count,
+            r.Value is null ? null : ValueResponse.From(r.Clusters.FirstOrDefault()?.Value, d.ValueType));
     }
 }
 

@@ -167,7 +167,9 @@ public sealed class FactsProjection : IProjection
         }
 
         var reliabilities = await Reliabilities.CurrentAsync(connection, transaction, claims.Select(c => c.SourceId), cancellationToken);
-        var result = Reconciler.Reconcile(state, reliabilities, validAt: null);
+        // The row answers for the day of the fact's latest event, not the wall clock, so a rebuild reproduces it;
+        // reads of one fact (FactReader) answer for today.
+        var result = Reconciler.Reconcile(state, reliabilities, validAt: null, today: DateOnly.FromDateTime(updatedAt.UtcDateTime));
 
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {

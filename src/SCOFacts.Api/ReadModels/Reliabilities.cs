@@ -15,7 +15,7 @@ public static class Reliabilities
         var entries = new List<SourceReliability>(ids.Length);
         if (ids.Length == 0) return new SourceReliabilities(entries);
         await using var command = new NpgsqlCommand(
-            "SELECT v.source_id, v.publisher, v.title, v.rated_reliability, v.rating_count, t.reliability, t.support " +
+            "SELECT v.source_id, v.publisher, v.title, v.rated_reliability, v.rating_count, t.reliability, t.support, v.author, t.copy_group " +
             "FROM source_views v LEFT JOIN source_trust t ON t.source_id = v.source_id WHERE v.source_id = ANY($1)",
             connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = ids });
@@ -24,7 +24,8 @@ public static class Reliabilities
         {
             entries.Add(Entry(reader.GetString(0), reader.GetString(1), reader.GetString(2),
                 reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.GetInt32(4),
-                reader.IsDBNull(5) ? null : reader.GetDouble(5), reader.IsDBNull(6) ? 0 : reader.GetInt32(6)));
+                reader.IsDBNull(5) ? null : reader.GetDouble(5), reader.IsDBNull(6) ? 0 : reader.GetInt32(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
         }
         return new SourceReliabilities(entries);
     }
@@ -34,12 +35,12 @@ public static class Reliabilities
     /// The origin and support travel with the number so every view can say where it came from.
     /// </summary>
     public static SourceReliability Entry(string sourceId, string publisher, string title, double? rated, int ratingCount,
-        double? learned, int learnedSupport) =>
-        rated is { } r ? new SourceReliability(sourceId, publisher, r, ReliabilityOrigin.Rated, ratingCount, title)
-        : learned is { } l ? new SourceReliability(sourceId, publisher, l, ReliabilityOrigin.Learned, learnedSupport, title)
-        : new SourceReliability(sourceId, publisher, SourceReliabilities.DefaultReliability, ReliabilityOrigin.Default, 0, title);
+        double? learned, int learnedSupport, string? author = null, string? copyGroup = null) =>
+        rated is { } r ? new SourceReliability(sourceId, publisher, r, ReliabilityOrigin.Rated, ratingCount, title, author, copyGroup)
+        : learned is { } l ? new SourceReliability(sourceId, publisher, l, ReliabilityOrigin.Learned, learnedSupport, title, author, copyGroup)
+        : new SourceReliability(sourceId, publisher, SourceReliabilities.DefaultReliability, ReliabilityOrigin.Default, 0, title, author, copyGroup);
 
     /// <summary>The weight of a source as a folded source state says (for time travel).</summary>
-    public static SourceReliability FromState(SourceState state, double? learned, int learnedSupport) =>
-        Entry(state.SourceId, state.Publisher, state.Title, state.Reliability, state.RatingCount, learned, learnedSupport);
+    public static SourceReliability FromState(SourceState state, double? learned, int learnedSupport, string? copyGroup = null) =>
+        Entry(state.SourceId, state.Publisher, state.Title, state.Reliability, state.RatingCount, learned, learnedSupport, state.Author, copyGroup);
 }

@@ -20,8 +20,20 @@ public sealed record TimelineResponse(string FactId, string Description, long Ve
 /// <param name="Status">The status counted as membership (member by default).</param>
 /// <param name="Members">Those whose status was <paramref name="Status"/> then.</param>
 /// <param name="Others">Everyone else known, with their status then (observer, applicant, ... or unverified).</param>
+/// <param name="Completeness">How complete <paramref name="Members"/> is against the subject's own count of members then.</param>
 public sealed record MembersResponse(string Subject, DateOnly? ValidAt, DateTimeOffset? KnownAt, string Status,
-    IReadOnlyList<MemberEntry> Members, IReadOnlyList<MemberEntry> Others);
+    IReadOnlyList<MemberEntry> Members, IReadOnlyList<MemberEntry> Others, MembersCompleteness Completeness);
+
+/// <summary>How many members are named against how many the subject's member-count fact says there were.</summary>
+/// <param name="Named">Members listed.</param>
+/// <param name="Counted">The count, when the count fact gives an exact whole number then; null otherwise.</param>
+/// <param name="CountFactId">The fact the count comes from, if there is one.</param>
+/// <param name="CountValue">The count as the fact's answer puts it ("eight members", "about 10 members").</param>
+/// <param name="CountCarriedForwardFrom">When the count was carried forward, the day it became valid.</param>
+/// <param name="Complete">True when as many are named as counted; null when there is no exact count.</param>
+/// <param name="Summary">The same in words: "8 named of 10 counted".</param>
+public sealed record MembersCompleteness(int Named, int? Counted, string? CountFactId, string? CountValue,
+    DateOnly? CountCarriedForwardFrom, bool? Complete, string Summary);
 
 /// <summary>One candidate member and how sure the answer is.</summary>
 public sealed record MemberEntry(string Member, string FactId, string? Status, string Verdict, double Confidence, DateOnly? CarriedForwardFrom);
@@ -30,6 +42,9 @@ public static class TimelineApi
 {
     /// <summary>The property of the status facts that answer membership questions, and their member qualifier.</summary>
     public const string MembershipProperty = "membership-status";
+
+    /// <summary>The property of the fact counting the subject's members.</summary>
+    public const string MemberCountProperty = "member-count";
 
     public static IEndpointRouteBuilder MapTimelineApi(this IEndpointRouteBuilder app)
     {
@@ -78,6 +93,30 @@ public static class TimelineApi
             var entry = new MemberEntry(who, factId, r.Value?.Key, Wire.Name(r.Verdict), Math.Round(r.Confidence, 4), r.CarriedForwardFrom);
             (r.Value?.Key == wanted && r.Verdict != Verdict.Unverified ? members : others).Add(entry);
         }
-        return TypedResults.Ok(new MembersResponse(subject, valid, known, wanted, members, others));
+        var completeness = wanted == "member"
+            ? await CompletenessAsync(subject, members.Count, valid, known, queries, reader, cancellationToken)
+            : new MembersCompleteness(members.Count, null, null, null, null, null, $"{members.Count} named; no count of them is known");
+        return TypedResults.Ok(new MembersResponse(subject, valid, known, wanted, members, others, completeness));
+    }
+
+    /// <summary>Compares the named members with the subject's member-count fact at the same time, so a client knows when the list is partial.</summary>
+    private static async Task<MembersCompleteness> CompletenessAsync(string subject, int named, DateOnly? valid, DateTimeOffset? known,
+        FactQueries queries, FactReader reader, CancellationToken cancellationToken)
+    {
+        var countFacts = await queries.FactIdsAsync(subject, MemberCountProperty, cancellationToken);
+        var count = countFacts.Count == 1 ? await reader.GetAsync(countFacts[0], valid, known, cancellationToken) : null;
+        if (count?.Result is not { Value: { } value } result)
+        {
+            return new MembersCompleteness(named, null, countFacts.Count == 1 ? countFacts[0] : null, null, null, null,
+                $"{named} named; no count of members is known for that date");
+        }
+
+        int? counted = value.Interval is { } i && i.Width == 0 && i.Lower == Math.Floor(i.Lower) ? (int)i.Lower : null;
+        var carried = result.CarriedForwardFrom is { } from ? $" (the count is carried forward from {from:yyyy-MM-dd})" : "";
+        var summary = counted is { } n
+            ? $"{named} named of {n} counted{carried}"
+            : $"{named} named; the count is {value.Display}{carried}";
+        return new MembersCompleteness(named, counted, count.Definition.FactId, value.Display, result.CarriedForwardFrom,
+            counted is { } c ? named >= c : null, summary);
     }
 }

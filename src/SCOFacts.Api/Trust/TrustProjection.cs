@@ -151,7 +151,9 @@ public sealed class TrustProjection : IProjection
             var learned = result.Sources.Where(s => s.Support > 0)
                 .ToDictionary(s => s.SourceId, s => (Math.Round(s.Reliability, Decimals), s.Support), StringComparer.Ordinal);
             var (changed, movedSources) = await TrustStore.WriteAsync(connection, transaction, learned, cancellationToken);
-            moved = movedSources;
+            var regrouped = await CopyGroupStore.WriteAsync(connection, transaction,
+                result.Sources.Where(s => s.Support > 0).ToDictionary(s => s.SourceId, s => s.CopyGroup, StringComparer.Ordinal), cancellationToken);
+            moved = movedSources.Union(regrouped, StringComparer.Ordinal).ToList();
             run = run with { Claims = claims.Count, Sources = learned.Count, SourcesChanged = changed, Iterations = result.Iterations, Converged = result.Converged };
         }
 

@@ -70,6 +70,31 @@ public static class TrustStore
     }
 }
 
+/// <summary>The copy groups the estimator found, stored beside the learned reliabilities.</summary>
+public static class CopyGroupStore
+{
+    /// <summary>
+    /// Sets each learned source's copy group (null when it copies nobody) where it changed, and returns the sources
+    /// whose group changed: their facts must be reconciled again, since a group speaks as one voice.
+    /// </summary>
+    public static async Task<IReadOnlyCollection<string>> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        IReadOnlyDictionary<string, string?> groups, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        var ids = groups.Keys.Order(StringComparer.Ordinal).ToArray();
+        var values = ids.Select(id => groups[id]).ToArray();
+        await using var command = new NpgsqlCommand(
+            "UPDATE source_trust t SET copy_group = u.g FROM unnest($1::text[], $2::text[]) AS u(id, g) " +
+            "WHERE t.source_id = u.id AND t.copy_group IS DISTINCT FROM u.g RETURNING t.source_id", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = ids });
+        command.Parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        var changed = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) changed.Add(reader.GetString(0));
+        return changed;
+    }
+}
+
 /// <summary>Reads of the learned estimates for the API.</summary>
 public sealed class TrustQueries(NpgsqlDataSource dataSource)
 {

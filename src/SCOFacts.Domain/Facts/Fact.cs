@@ -67,14 +67,8 @@ public sealed record FactDefinition(
     public bool TryNormalise(ClaimValue value, out NormalisedValue normalised, out Rejection? rejection) =>
         ValueNormaliser.TryNormalise(value, ValueType, Unit, AllowedStatuses, out normalised, out rejection);
 
-    /// <summary>"the population share of world" or "the membership status (state: india)".</summary>
-    public string Describe()
-    {
-        var what = "the " + Property.Replace('-', ' ').Replace('.', ' ');
-        return Qualifiers.Count == 0
-            ? what
-            : $"{what} ({string.Join(", ", Qualifiers.OrderBy(q => q.Key, StringComparer.Ordinal).Select(q => $"{q.Key}: {q.Value}"))})";
-    }
+    /// <summary>"the share of the world's population" or "the membership status of India": see <see cref="PropertyPhrase"/>.</summary>
+    public string Describe() => PropertyPhrase.Describe(Property, Qualifiers);
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<DisputeStatus>))]
@@ -85,6 +79,15 @@ public enum DisputeStatus
     [JsonStringEnumMemberName("rejected")] Rejected,
 }
 
+/// <param name="DisputeId">The dispute.</param>
+/// <param name="Reason">Why the claim was disputed.</param>
+/// <param name="CounterEvidence">A source and quote against the claim, if given.</param>
+/// <param name="DisputedBy">Who disputed it.</param>
+/// <param name="Status">Open, upheld or rejected.</param>
+/// <param name="ResolvedBy">The editor who resolved it.</param>
+/// <param name="ResolutionNote">The editor's note.</param>
+/// <param name="ExcludedFrom">When upheld on counter-evidence whose source speaks of this fact from a date on, the claim is
+/// set aside from that date only (before it, the counter-evidence says nothing); null when the whole claim goes.</param>
 public sealed record DisputeState(
     string DisputeId,
     string Reason,
@@ -92,7 +95,12 @@ public sealed record DisputeState(
     string DisputedBy,
     DisputeStatus Status,
     string? ResolvedBy,
-    string? ResolutionNote);
+    string? ResolutionNote,
+    DateOnly? ExcludedFrom = null)
+{
+    /// <summary>Whether this dispute, upheld, sets its claim aside on <paramref name="day"/>.</summary>
+    public bool ExcludesOn(DateOnly day) => Status == DisputeStatus.Upheld && (ExcludedFrom is not { } from || day >= from);
+}
 
 public sealed record Endorsement(string Checker, string? Note);
 
@@ -115,8 +123,14 @@ public sealed record ClaimState(
 
     public DisputeState? OpenDispute => Disputes.FirstOrDefault(d => d.Status == DisputeStatus.Open);
 
-    /// <summary>Counts towards reconciliation: not retracted and no dispute upheld against it.</summary>
+    /// <summary>Not retracted and no dispute upheld against it (for any period): what the claim index and trust count.</summary>
     public bool IsActive => !IsRetracted && !HasUpheldDispute;
+
+    /// <summary>Counts towards reconciliation on <paramref name="day"/>: not retracted, and no upheld dispute covers that day.</summary>
+    public bool IsActiveOn(DateOnly day) => !IsRetracted && !Disputes.Any(d => d.ExcludesOn(day));
+
+    /// <summary>Set aside on some days but not all: an upheld dispute scoped to a date on.</summary>
+    public bool IsPartlyExcluded => !IsRetracted && HasUpheldDispute && Disputes.All(d => d.Status != DisputeStatus.Upheld || d.ExcludedFrom is not null);
 
     public ClaimState WithDispute(string disputeId, Func<DisputeState, DisputeState> change) => this with
     {
@@ -160,7 +174,26 @@ public sealed record FactState(
     { DisputeIds = DisputeIds.Add(e.DisputeId) };
 
     public FactState Apply(DisputeUpheld e) => Change(e.ClaimId, c => c.WithDispute(e.DisputeId,
-        d => d with { Status = DisputeStatus.Upheld, ResolvedBy = e.Editor, ResolutionNote = e.Note }));
+        d => d with { Status = DisputeStatus.Upheld, ResolvedBy = e.Editor, ResolutionNote = e.Note, ExcludedFrom = ScopeOf(c, d) }));
+
+    /// <summary>
+    /// The first day an upheld dispute speaks for. A claim about one period (<c>at</c>) stands or falls as a whole. A claim
+    /// spanning a stretch of time (<c>from</c>/<c>to</c>) is set aside from the earliest valid time of the counter-evidence
+    /// source's own claims on this fact: evidence about November 2025 cannot show "blocked until 2025" wrong for 2020.
+    /// Without counter-evidence, or when its source claims nothing here (or claims it without a start), the whole claim goes.
+    /// </summary>
+    private DateOnly? ScopeOf(ClaimState disputed, DisputeState dispute)
+    {
+        if (disputed.ValidTime.At is not null || dispute.CounterEvidence?.SourceId is not { } source) return null;
+        var starts = Claims.Values
+            .Where(c => c.ClaimId != disputed.ClaimId && c.SourceId == source && !c.IsRetracted)
+            .Select(c => c.ValidTime.Range.Start)
+            .ToList();
+        if (starts.Count == 0 || starts.Any(s => s is null)) return null;
+        var from = starts.Min()!.Value;
+        // A scope that starts where the claim does is the whole claim.
+        return disputed.ValidTime.Range.Start is { } claimStart && from <= claimStart ? null : from;
+    }
 
     public FactState Apply(DisputeRejected e) => Change(e.ClaimId, c => c.WithDispute(e.DisputeId,
         d => d with { Status = DisputeStatus.Rejected, ResolvedBy = e.Editor, ResolutionNote = e.Note }));

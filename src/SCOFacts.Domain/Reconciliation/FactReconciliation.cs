@@ -25,7 +25,7 @@ public enum Verdict
 /// <summary>A reconciled value: an interval (quantities in the fact's unit, dates in day numbers) or a key.</summary>
 public sealed record ReconciledValue(Interval? Interval, string? Key, string Display, string? Unit);
 
-/// <summary>Compatible claims, their independent voices and their summed weight (one voice per publisher).</summary>
+/// <summary>Compatible claims, the range they span, their independent voices and their summed weight (one voice per publisher).</summary>
 public sealed record ClaimCluster(
     ReconciledValue Value,
     IReadOnlyList<string> ClaimIds,
@@ -33,18 +33,19 @@ public sealed record ClaimCluster(
     double Weight);
 
 /// <summary>What the sources say about a fact at one valid time, and how sure we are.</summary>
-/// <param name="ValidAt">The valid time asked about; null when the latest one present was used.</param>
-/// <param name="ReferenceDate">The day whose claims were reconciled.</param>
+/// <param name="ValidAt">The valid time asked about; null for a read without a date (answered for today).</param>
+/// <param name="ReferenceDate">The day whose claims were reconciled (when carried forward, the day the figure became
+/// valid); null for a timeless fact.</param>
 /// <param name="CarriedForwardFrom">When no claim covers <paramref name="ValidAt"/>, the day the carried-forward
 /// figure became valid; null otherwise.</param>
 /// <param name="FactId">The fact.</param>
 /// <param name="Verdict">See <see cref="Verdict"/>.</param>
-/// <param name="Value">The narrowest value consistent with the winning cluster; null when unverified.</param>
+/// <param name="Value">The served value: one claim's own value (the best-scoring pick), as that claim put it; null when unverified.</param>
 /// <param name="Confidence">0..1.</param>
-/// <param name="SupportingClaimIds">Claims in the winning cluster.</param>
+/// <param name="SupportingClaimIds">Claims in the cluster of the served value.</param>
 /// <param name="ConflictingClaimIds">Active claims in other clusters.</param>
 /// <param name="ExcludedClaimIds">Claims about this time that were retracted or had a dispute upheld.</param>
-/// <param name="Clusters">All clusters, strongest first.</param>
+/// <param name="Clusters">All clusters, the served value's first, then strongest first; each cluster's value is the range its claims span.</param>
 /// <param name="ReliabilitiesUsed">The reliability of every source whose claims were weighed.</param>
 /// <param name="Explanation">Sentences a journalist could read aloud.</param>
 public sealed record FactReconciliation(

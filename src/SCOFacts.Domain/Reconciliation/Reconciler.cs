@@ -1,13 +1,20 @@
 using System.Globalization;
 using SCOFacts.Domain.Facts;
+using SCOFacts.Domain.Trust;
 using SCOFacts.Domain.Values;
 
 namespace SCOFacts.Domain.Reconciliation;
 
 /// <summary>
-/// Reconciles a fact's claims into one answer. Pure: the same fact, reliabilities and valid time always give
-/// the same result, whatever order the claims were recorded in.
+/// Reconciles a fact's claims into one answer. Pure: the same fact, reliabilities and days always give the same
+/// result, whatever order the claims were recorded in.
 /// </summary>
+/// <remarks>
+/// The served value is the trust estimator's pick over the claims that speak for the day, weighed with the sources'
+/// reliabilities (<see cref="TrustEstimator.Decide"/>): always a value some claim gave, never a blend of them. It
+/// scored best on data with known truth (tests/SCOFacts.Benchmarks, quality). Compatible claims still form
+/// clusters: they decide the verdict and the confidence, and each cluster's range is kept as detail.
+/// </remarks>
 public static class Reconciler
 {
     /// <summary>One side wins outright with this share of the independent weight: a two-to-one majority,
@@ -23,20 +30,101 @@ public static class Reconciler
     /// <summary>A carried-forward answer may be stale: its confidence is scaled down by this factor.</summary>
     public const double CarriedForwardDiscount = 0.75;
 
+    /// <summary>
+    /// The estimator's posterior is too sure of itself at the top and not sure enough below: on the quality benchmark's
+    /// generated data, answers it put at 0.98 were right about 88 % of the time and answers at 0.41 about 47 %. One
+    /// linear map, <c>0.7 p + 0.17</c>, fitted on data set A and checked on B and C (different shapes), brings
+    /// confidence in line with how often answers are right there.
+    /// </summary>
+    public const double CalibrationSlope = 0.7;
+
+    /// <inheritdoc cref="CalibrationSlope"/>
+    public const double CalibrationOffset = 0.17;
+
     private sealed record Candidate(ClaimState Claim, NormalisedValue Value, SourceReliability Source, double Weight)
     {
-        public string Publisher => Source.Publisher.Trim().ToLowerInvariant();
+        /// <summary>One voice per publisher, or per copy group when the source copies others.</summary>
+        public string Publisher => Source.Voice;
+
+        public TrustValue AsTrustValue => Value.Key is { } key ? TrustValue.Category(key) : TrustValue.Numeric(Value.Interval!.Value);
+    }
+
+    /// <summary>The claims that speak for one day, and whether they were carried forward to it.</summary>
+    private sealed record Selection(List<ClaimState> Claims, DateOnly? CarriedFrom);
+
+    /// <summary>
+    /// Which claims answer for a day. A timeless fact (a date: when something happened does not change) is answered by
+    /// all its active claims at any day. Otherwise a claim speaks from its start (an open start reaches back to the
+    /// subject's first day, or to the fact's earliest dated evidence when that is unknown) to its end. When the claims
+    /// that started last have all ended, they still hold (carried forward) until a later claim starts, together with
+    /// the claims that stood beside them on that start and agree with them; older claims that disagree do not
+    /// override them: a later statement holds until a source says otherwise.
+    /// </summary>
+    private sealed class ValidSpan
+    {
+        public ValidSpan(FactDefinition definition, IReadOnlyCollection<ClaimState> claims)
+        {
+            Timeless = definition.ValueType == FactValueType.Date;
+            Lifespan = SubjectLifespans.Of(definition.Subject);
+            EarliestEvidence = claims
+                .Select(c => c.ValidTime.Range.Start ?? c.ValidTime.Range.End?.AddDays(-1))
+                .OfType<DateOnly>().DefaultIfEmpty(DateOnly.MinValue).Min();
+            Origin = Lifespan?.Since ?? EarliestEvidence;
+        }
+
+        public bool Timeless { get; }
+
+        public SubjectLifespan? Lifespan { get; }
+
+        public DateOnly EarliestEvidence { get; }
+
+        /// <summary>The first day anything is known: the subject's first day, or the earliest evidence.</summary>
+        public DateOnly Origin { get; }
+
+        public DateOnly StartOf(ClaimState c) => c.ValidTime.Range.Start ?? Origin;
+
+        public bool Covers(ClaimState c, DateOnly day) => StartOf(c) <= day && (c.ValidTime.Range.End is not { } end || day < end);
+
+        public Selection Select(IEnumerable<ClaimState> claims, DateOnly day, Func<ClaimState, bool> counts,
+            Func<ClaimState, ClaimState, bool> agree)
+        {
+            if (Timeless)
+            {
+                return new Selection(claims.Where(counts).ToList(), null);
+            }
+
+            var started = claims.Where(c => counts(c) && StartOf(c) <= day && !Empty(c)).ToList();
+            if (started.Count == 0)
+            {
+                return new Selection([], null);
+            }
+
+            var latest = started.Max(StartOf);
+            var direct = started.Where(c => Covers(c, day)).ToList();
+            if (direct.Any(c => StartOf(c) == latest))
+            {
+                return new Selection(direct, null);
+            }
+
+            var newest = started.Where(c => StartOf(c) == latest).ToList();
+            var beside = started.Where(c => StartOf(c) < latest && Covers(c, latest) && newest.Any(n => agree(n, c)));
+            return new Selection([.. newest, .. beside], latest);
+        }
+
+        /// <summary>The latest day the claims speak of: where a read without a date lands when no today is given.</summary>
+        public DateOnly LatestDay(IEnumerable<ClaimState> claims) => claims
+            .Select(c => c.ValidTime.Range.End is { } end ? end.AddDays(-1) : StartOf(c))
+            .DefaultIfEmpty(Origin).Max();
+
+        private bool Empty(ClaimState c) => c.ValidTime.Range.End is { } end && end <= StartOf(c);
     }
 
     /// <summary>
-    /// Which claims answer for <paramref name="validAt"/>: active claims whose valid time covers that day.
-    /// With no <paramref name="validAt"/>, the latest valid time present is used: the latest day on which any
-    /// active claim's valid time starts (open starts count as the beginning of time), so a 2025 figure
-    /// answers rather than a 2017 one, while an open-ended status "from 2017" still covers it.
-    /// When no active claim covers <paramref name="validAt"/>, the latest earlier claims carry forward: those
-    /// whose valid time ends last before it are reconciled at their last day, and the result says so.
+    /// Reconciles the claims that speak for <paramref name="validAt"/>, or, with no date, for <paramref name="today"/>
+    /// (when that is not given either, for the latest day any claim speaks of). See <see cref="ValidSpan"/> for which
+    /// claims speak for a day; a carried-forward answer says so and is less certain, except for a timeless fact.
     /// </summary>
-    public static FactReconciliation Reconcile(FactState fact, ISourceReliabilities reliabilities, DateOnly? validAt)
+    public static FactReconciliation Reconcile(FactState fact, ISourceReliabilities reliabilities, DateOnly? validAt, DateOnly? today = null)
     {
         ArgumentNullException.ThrowIfNull(fact);
         ArgumentNullException.ThrowIfNull(reliabilities);
@@ -47,36 +135,21 @@ public static class Reconciler
         }
 
         var claims = fact.Claims.Values.OrderBy(c => c.ClaimId, StringComparer.Ordinal).ToList();
-        var active = claims.Where(c => c.IsActive).ToList();
-        DateOnly? reference;
-        DateOnly? carriedFrom = null;
-        if (validAt is { } day)
-        {
-            reference = active.Any(c => c.ValidTime.Range.Contains(day)) ? day : null;
-            if (reference is null)
-            {
-                var ended = active.Select(c => c.ValidTime.Range.End).Where(e => e is { } end && end <= day).Max();
-                if (ended is { } lastEnd)
-                {
-                    reference = lastEnd.AddDays(-1);
-                    carriedFrom = active.Where(c => c.ValidTime.Range.Contains(reference.Value))
-                        .Select(c => c.ValidTime.Range.Start ?? reference.Value).Max();
-                }
-            }
-        }
-        else
-        {
-            reference = active.Count == 0 ? null : active.Select(c => c.ValidTime.Range.Start ?? DateOnly.MinValue).Max();
-        }
-
-        // Claims with no start at all (timeless facts) are reconciled "from the beginning"; no date to report.
-        var reportedReference = reference == DateOnly.MinValue ? null : reference;
-        var considered = reference is { } r ? active.Where(c => c.ValidTime.Range.Contains(r)).ToList() : [];
-        var excluded = claims.Where(c => !c.IsActive && (reference is { } x ? c.ValidTime.Range.Contains(x)
-            : validAt is { } v ? c.ValidTime.Range.Contains(v) : true)).ToList();
+        var span = new ValidSpan(definition, claims);
+        var day = validAt ?? today ?? span.LatestDay(claims);
+        bool Agree(ClaimState a, ClaimState b) =>
+            definition.TryNormalise(a.Value, out var x, out _) && definition.TryNormalise(b.Value, out var y, out _) && x.IsCompatibleWith(y);
+        var selection = span.Select(claims, day, c => c.IsActiveOn(day), Agree);
+        var carriedFrom = selection.CarriedFrom;
+        // Claims set aside here: those that would have spoken for the day had they not been retracted or disputed away,
+        // and those about the day (or the day a carried figure stood) that are.
+        var excluded = span.Select(claims, day, _ => true, Agree).Claims
+            .Concat(claims.Where(c => span.Timeless || span.Covers(c, day) || (carriedFrom is { } f && span.Covers(c, f))))
+            .Where(c => !c.IsActiveOn(day)).Distinct().OrderBy(c => c.ClaimId, StringComparer.Ordinal).ToList();
+        var reference = span.Timeless || (carriedFrom ?? day) == DateOnly.MinValue ? (DateOnly?)null : carriedFrom ?? day;
 
         var candidates = new List<Candidate>();
-        foreach (var claim in considered)
+        foreach (var claim in selection.Claims)
         {
             // A claim recorded under older rules that no longer normalises is left out rather than guessed at.
             if (definition.TryNormalise(claim.Value, out var value, out _))
@@ -87,38 +160,40 @@ public static class Reconciler
             }
         }
 
+        var used = candidates.Select(c => c.Source).DistinctBy(s => s.SourceId)
+            .OrderBy(s => s.SourceId, StringComparer.Ordinal).ToList();
+        var excludedIds = excluded.Select(c => c.ClaimId).ToList();
+
+        if (candidates.Count == 0)
+        {
+            return new FactReconciliation(definition.FactId, validAt, reference, Verdict.Unverified, null, 0, [], [],
+                excludedIds, null, [], used, Join(Nothing(definition, span, validAt, day), ExcludedSentence(excluded, reliabilities, day)));
+        }
+
         var clusters = Cluster(candidates)
             .Select(members => Summarise(definition, members))
             .OrderByDescending(c => c.Cluster.Weight)
             .ThenBy(c => c.Cluster.ClaimIds[0], StringComparer.Ordinal)
             .ToList();
 
-        var used = candidates.Select(c => c.Source).DistinctBy(s => s.SourceId)
-            .OrderBy(s => s.SourceId, StringComparer.Ordinal).ToList();
-        var excludedIds = excluded.Select(c => c.ClaimId).ToList();
-
-        if (clusters.Count == 0)
-        {
-            var none = $"No active claim gives {definition.Describe()}{At(validAt)}.";
-            return new FactReconciliation(definition.FactId, validAt, reportedReference, Verdict.Unverified, null, 0, [], [],
-                excludedIds, null, [], used, Join(none, ExcludedSentence(excluded, reliabilities, definition)));
-        }
-
-        var winner = clusters[0];
+        var (served, servedClaims, probability) = Pick(definition, candidates);
+        var winner = clusters.First(c => c.Cluster.ClaimIds.Contains(servedClaims[0].Claim.ClaimId, StringComparer.Ordinal));
+        var others = clusters.Where(c => !ReferenceEquals(c, winner)).ToList();
         var total = clusters.Sum(c => c.Cluster.Weight);
         var share = total > 0 ? winner.Cluster.Weight / total : 1.0 / clusters.Count;
-        var tie = clusters.Count > 1 && clusters[1].Cluster.Weight >= winner.Cluster.Weight;
+        var tie = others.Any(o => o.Cluster.Weight >= winner.Cluster.Weight);
         var upheld = excluded.Any(c => c.HasUpheldDispute);
         var voices = winner.Cluster.Publishers.Count;
         var verdict =
-            clusters.Count > 1 && (tie || share < ClearMajority) ? Verdict.Contested
+            others.Count > 0 && (tie || share < ClearMajority) ? Verdict.Contested
             : upheld ? Verdict.Settled
-            : clusters.Count > 1 ? Verdict.Settled
+            : others.Count > 0 ? Verdict.Settled
             : voices >= 2 ? Verdict.Consensus
             : Verdict.SingleSource;
 
-        var meanReliability = Math.Min(1, winner.PublisherWeights.Average());
-        var confidence = share * (1 - Math.Pow(0.5, voices)) * meanReliability;
+        // The estimator's probability that the truth lies within the served value: the quality benchmark measures how
+        // well it tracks how often the answer is right (reliability table and Brier score).
+        var confidence = CalibrationSlope * probability + CalibrationOffset;
         if (carriedFrom is not null)
         {
             confidence *= CarriedForwardDiscount;
@@ -127,52 +202,58 @@ public static class Reconciler
         confidence = Math.Round(Math.Clamp(confidence, 0, 1), 4);
 
         var explanation = Join(
-            carriedFrom is { } from && validAt is { } asked
-                ? $"No claim covers {Iso(asked)}; the latest earlier figure, valid from {Iso(from)}, is carried forward."
+            carriedFrom is { } from
+                ? $"No claim covers {Iso(day)}; the latest earlier figure, valid from {Iso(from)}, is carried forward until a source says otherwise."
                 : "",
-            WinnerSentence(definition, winner, candidates),
-            ConflictSentence(clusters.Skip(1).ToList(), candidates),
-            ExcludedSentence(excluded, reliabilities, definition),
+            WinnerSentence(definition, winner, served, candidates),
+            ConflictSentence(others, candidates),
+            ExcludedSentence(excluded, reliabilities, day),
             verdict switch
             {
                 Verdict.Contested => "The sources disagree and neither side carries two thirds of the independent weight.",
-                Verdict.Settled when clusters.Count > 1 => "The larger side carries at least two thirds of the independent weight.",
+                Verdict.Settled when others.Count > 0 => "The larger side carries at least two thirds of the independent weight.",
                 _ => "",
             });
 
-        return new FactReconciliation(definition.FactId, validAt, reportedReference, verdict, winner.Cluster.Value, confidence,
-            winner.Cluster.ClaimIds, clusters.Skip(1).SelectMany(c => c.Cluster.ClaimIds).Order(StringComparer.Ordinal).ToList(),
-            excludedIds, carriedFrom, clusters.Select(c => c.Cluster).ToList(), used, explanation);
+        return new FactReconciliation(definition.FactId, validAt, reference, verdict, served, confidence,
+            winner.Cluster.ClaimIds, others.SelectMany(c => c.Cluster.ClaimIds).Order(StringComparer.Ordinal).ToList(),
+            excludedIds, carriedFrom, [winner.Cluster, .. others.Select(o => o.Cluster)], used, explanation);
     }
 
     /// <summary>
-    /// The fact's answer across valid time: segments bounded by every claim's valid-time boundaries, each
-    /// reconciled at its first day. Gaps between claims carry the earlier answer forward (and merge into it);
-    /// nothing is reported before the first claim or after the last claimed end. Adjacent segments with the
-    /// same answer are merged, keeping the first one's result.
+    /// The fact's answer across valid time: segments bounded by every claim's valid-time boundaries (and the days
+    /// scoped disputes start), each reconciled at its first day, so every segment is what a read on any of its days
+    /// answers. Nothing is reported before the subject existed (or before the earliest evidence); the last segment
+    /// stays open when its answer is carried forward. Adjacent segments with the same answer are merged, keeping
+    /// the first one's result. A timeless fact has one segment.
     /// </summary>
     public static IReadOnlyList<TimelineSegment> Timeline(FactState fact, ISourceReliabilities reliabilities)
     {
         ArgumentNullException.ThrowIfNull(fact);
-        var claims = fact.Claims.Values.ToList();
-        var bounds = claims.SelectMany(c => new[] { c.ValidTime.Range.Start, c.ValidTime.Range.End })
-            .OfType<DateOnly>().Distinct().Order().ToList();
-        var starts = new List<DateOnly?>();
-        if (claims.Any(c => c.ValidTime.Range.Start is null))
+        ArgumentNullException.ThrowIfNull(reliabilities);
+        if (fact.Definition is not { } definition || fact.Claims.IsEmpty)
         {
-            starts.Add(null);
+            return [];
         }
 
-        starts.AddRange(bounds.Select(b => (DateOnly?)b));
-        var segments = new List<TimelineSegment>();
-        for (var i = 0; i < starts.Count; i++)
+        var claims = fact.Claims.Values.ToList();
+        var span = new ValidSpan(definition, claims);
+        if (span.Timeless)
         {
-            var from = starts[i];
-            DateOnly? to = i + 1 < starts.Count ? starts[i + 1] : null;
-            var at = from ?? DateOnly.MinValue;
-            var result = Reconcile(fact, reliabilities, at);
-            var coveredHere = fact.Claims.Values.Any(c => c.ValidTime.Range.Contains(at));
-            if (!coveredHere && (to is null || result.Verdict == Verdict.Unverified && !result.IsCarriedForward))
+            var result = Reconcile(fact, reliabilities, null, span.Origin);
+            return result.Verdict == Verdict.Unverified && result.ExcludedClaimIds.Count == 0 ? [] : [new TimelineSegment(null, null, result)];
+        }
+
+        var bounds = claims.SelectMany(c => new[] { (DateOnly?)span.StartOf(c), c.ValidTime.Range.End })
+            .Concat(claims.SelectMany(c => c.Disputes).Select(d => d.ExcludedFrom))
+            .OfType<DateOnly>().Where(d => d >= span.Origin).Append(span.Origin).Distinct().Order().ToList();
+        var segments = new List<TimelineSegment>();
+        for (var i = 0; i < bounds.Count; i++)
+        {
+            var from = bounds[i];
+            DateOnly? to = i + 1 < bounds.Count ? bounds[i + 1] : null;
+            var result = Reconcile(fact, reliabilities, from);
+            if (result.Verdict == Verdict.Unverified && result.ExcludedClaimIds.Count == 0)
             {
                 continue;
             }
@@ -190,7 +271,7 @@ public static class Reconciler
         return segments;
     }
 
-    private sealed record Summary(ClaimCluster Cluster, IReadOnlyList<double> PublisherWeights);
+    private sealed record Summary(ClaimCluster Cluster, IReadOnlyList<double> PublisherWeights, IReadOnlyList<string> SpokenNames);
 
     // Connected components of the "compatible" relation (overlapping intervals, equal keys). Components do
     // not depend on the order claims arrive in, and members are listed by claim id.
@@ -220,50 +301,95 @@ public static class Reconciler
     {
         // One voice per publisher: its strongest claim counts, the rest add nothing.
         var byPublisher = members.GroupBy(m => m.Publisher)
-            .Select(g => (Publisher: g.OrderByDescending(m => m.Weight).First().Source.Publisher.Trim(), Weight: g.Max(m => m.Weight)))
-            .OrderBy(p => p.Publisher, StringComparer.Ordinal)
+            .Select(g => g.OrderByDescending(m => m.Weight).ThenBy(m => m.Claim.ClaimId, StringComparer.Ordinal).First())
+            .OrderBy(p => p.Source.Publisher.Trim(), StringComparer.Ordinal)
             .ToList();
-        var value = Narrowest(definition, members);
-        var cluster = new ClaimCluster(value, members.Select(m => m.Claim.ClaimId).ToList(),
-            byPublisher.Select(p => p.Publisher).ToList(), Math.Round(byPublisher.Sum(p => p.Weight), 6));
-        return new Summary(cluster, byPublisher.Select(p => p.Weight).ToList());
+        var cluster = new ClaimCluster(Range(definition, members), members.Select(m => m.Claim.ClaimId).ToList(),
+            byPublisher.Select(p => p.Source.Publisher.Trim()).ToList(), Math.Round(byPublisher.Sum(p => p.Weight), 6));
+        return new Summary(cluster, byPublisher.Select(p => p.Weight).ToList(), byPublisher.Select(p => p.Source.SpokenName()).ToList());
     }
 
-    private static ReconciledValue Narrowest(FactDefinition definition, List<Candidate> members)
+    /// <summary>The span of a cluster's claims: the detail behind the served value.</summary>
+    private static ReconciledValue Range(FactDefinition definition, List<Candidate> members)
     {
-        var first = members[0];
-        if (first.Value.Key is { } key)
+        if (members[0].Value.Key is { } key)
         {
-            var display = members.Select(m => m.Claim.Value).OfType<EntityValue>().Select(e => e.Label).FirstOrDefault(l => l is not null)
-                ?? first.Claim.Value.Describe();
-            return new ReconciledValue(null, key, display, null);
+            return new ReconciledValue(null, key, Display(members[0], members), null);
         }
 
-        var intersection = members.Select(m => m.Value.Interval!.Value).Aggregate((a, b) => a.Intersect(b));
-        var interval = !intersection.IsEmpty
-            ? intersection
-            : members.OrderBy(m => m.Value.Interval!.Value.Width).ThenBy(m => m.Claim.ClaimId, StringComparer.Ordinal)
-                .First().Value.Interval!.Value;
+        var intervals = members.Select(m => m.Value.Interval!.Value).ToList();
+        var lower = intervals.OrderBy(i => i.Lower).ThenBy(i => i.LowerClosed ? 0 : 1).First();
+        var upper = intervals.OrderByDescending(i => i.Upper).ThenBy(i => i.UpperClosed ? 0 : 1).First();
+        var hull = new Interval(lower.Lower, upper.Upper, lower.LowerClosed, upper.UpperClosed);
         return definition.ValueType == FactValueType.Date
-            ? new ReconciledValue(interval, null, ValueDisplay.Date(interval), null)
-            : new ReconciledValue(interval, null, ValueDisplay.Quantity(interval, definition.Unit), definition.Unit);
+            ? new ReconciledValue(hull, null, ValueDisplay.Date(hull), null)
+            : new ReconciledValue(hull, null, ValueDisplay.Quantity(hull, definition.Unit), definition.Unit);
     }
 
-    private static string WinnerSentence(FactDefinition definition, Summary winner, List<Candidate> candidates)
+    /// <summary>
+    /// The served value: the estimator's pick among the claims, with each voice weighed by its source's reliability
+    /// (endorsements included). It is one claim's own value, shown as that claim said it, so an exact figure stays exact.
+    /// </summary>
+    private static (ReconciledValue Value, List<Candidate> Claims, double Probability) Pick(FactDefinition definition, List<Candidate> candidates)
+    {
+        const string objectId = "fact";
+        var weights = candidates.GroupBy(c => c.Claim.SourceId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Max(c => c.Weight), StringComparer.Ordinal);
+        var trustClaims = candidates.Select(c => new TrustClaim(c.Claim.ClaimId, objectId, c.Claim.SourceId, c.Publisher, c.AsTrustValue));
+        var verdict = TrustEstimator.Decide(trustClaims, id => weights[id]).FirstOrDefault();
+        var chosen = verdict?.Value is { } p ? candidates.Where(c => c.AsTrustValue == p).ToList() : [];
+        if (chosen.Count == 0)
+        {
+            // Cannot happen for a non-empty object, but never serve nothing when claims exist.
+            chosen = [candidates.OrderByDescending(c => c.Weight).ThenBy(c => c.Claim.ClaimId, StringComparer.Ordinal).First()];
+        }
+
+        var first = chosen.OrderByDescending(c => c.Weight).ThenBy(c => c.Claim.ClaimId, StringComparer.Ordinal).First();
+        var display = Display(first, chosen);
+        var probability = verdict?.Posterior ?? 0;
+        return first.Value.Key is { } key
+            ? (new ReconciledValue(null, key, display, null), chosen, probability)
+            : (new ReconciledValue(first.Value.Interval, null, display, definition.ValueType == FactValueType.Date ? null : definition.Unit), chosen, probability);
+    }
+
+    private static string Display(Candidate first, IEnumerable<Candidate> same) =>
+        same.Select(m => m.Claim.Value).OfType<EntityValue>().Select(e => e.Label).FirstOrDefault(l => l is not null)
+        ?? first.Claim.Value.Describe();
+
+    private static string Nothing(FactDefinition definition, ValidSpan span, DateOnly? validAt, DateOnly day)
+    {
+        var what = definition.Describe();
+        if (!span.Timeless && day < span.Origin)
+        {
+            return span.Lifespan is { } life
+                ? $"There is no {Bare(what)} for {Iso(day)}: {life.Name} did not exist before {Iso(life.Since)}."
+                : $"Nothing is known of {what} before {Iso(span.Origin)}, the earliest date a claim speaks of.";
+        }
+
+        return $"No active claim gives {what}{At(validAt)}.";
+    }
+
+    // "the founding date" -> "founding date", to follow "There is no".
+    private static string Bare(string what) => what.StartsWith("the ", StringComparison.Ordinal) ? what[4..] : what;
+
+    private static string WinnerSentence(FactDefinition definition, Summary winner, ReconciledValue served, List<Candidate> candidates)
     {
         var voices = winner.Cluster.Publishers.Count;
         var claimCount = winner.Cluster.ClaimIds.Count;
         var what = definition.Describe();
-        var value = winner.Cluster.Value.Display;
+        var value = served.Display;
         if (voices == 1)
         {
-            var named = Name(candidates.First(c => c.Claim.ClaimId == winner.Cluster.ClaimIds[0]).Source, withTitle: claimCount == 1);
+            var source = candidates.First(c => c.Claim.ClaimId == winner.Cluster.ClaimIds[0]).Source;
+            var named = claimCount == 1 && !string.IsNullOrWhiteSpace(source.Title)
+                ? $"{source.SpokenName()}, in \u201c{source.Title.Trim()}\u201d,"
+                : source.SpokenName() + ",";
             return claimCount == 1
-                ? $"One source, {named}, puts {what} at {value}."
-                : $"{Capital(Count(claimCount))} claims from one publisher, {named}, put {what} at {value}.";
+                ? $"One source, {named} puts {what} at {value}."
+                : $"{Capital(Count(claimCount))} claims from one publisher, {named} put {what} at {value}.";
         }
 
-        return $"{Capital(Count(voices))} independent sources ({string.Join(", ", winner.Cluster.Publishers)}) put {what} at {value}.";
+        return $"{Capital(Count(voices))} independent sources put {what} at {value}: {List(winner.SpokenNames)}.";
     }
 
     private static string ConflictSentence(List<Summary> others, List<Candidate> candidates)
@@ -277,29 +403,31 @@ public static class Reconciler
         {
             var said = string.Join(" or ", o.Cluster.ClaimIds
                 .Select(id => candidates.First(c => c.Claim.ClaimId == id).Claim.Value.Describe()).Distinct());
-            var n = o.Cluster.Publishers.Count;
-            return $"{Count(n)} other {(n == 1 ? "source" : "sources")} ({string.Join(", ", o.Cluster.Publishers)}) said {said}";
+            return $"{List(o.SpokenNames)} said {said}";
         });
         return $"Against this, {string.Join("; ", parts)}.";
     }
 
-    private static string ExcludedSentence(List<ClaimState> excluded, ISourceReliabilities reliabilities, FactDefinition definition)
+    private static string ExcludedSentence(List<ClaimState> excluded, ISourceReliabilities reliabilities, DateOnly day)
     {
-        _ = definition;
         var parts = excluded.Select(c =>
         {
-            var name = Name(reliabilities.For(c.SourceId), withTitle: false);
-            return c.IsRetracted
-                ? $"{name} said {c.Value.Describe()}, but that claim was retracted"
+            var name = reliabilities.For(c.SourceId).SpokenName();
+            if (c.IsRetracted)
+            {
+                return $"{name} said {c.Value.Describe()}, but that claim was retracted";
+            }
+
+            var scoped = c.Disputes.Where(d => d.ExcludesOn(day)).Select(d => d.ExcludedFrom).OfType<DateOnly>().ToList();
+            return scoped.Count > 0
+                ? $"{name} said {c.Value.Describe()}, which was disputed and the dispute upheld from {Iso(scoped.Min())} on"
                 : $"{name} said {c.Value.Describe()}, which was disputed and the dispute upheld";
         }).ToList();
         return parts.Count == 0 ? "" : Capital(string.Join("; ", parts)) + ".";
     }
 
-    private static string Name(SourceReliability source, bool withTitle) =>
-        withTitle && !string.IsNullOrWhiteSpace(source.Title)
-            ? $"{source.Publisher.Trim()} (\u201c{source.Title.Trim()}\u201d)"
-            : source.Publisher.Trim();
+    private static string List(IReadOnlyList<string> names) =>
+        names.Count <= 1 ? string.Join("", names) : string.Join(", ", names.Take(names.Count - 1)) + " and " + names[^1];
 
     private static readonly string[] Numbers =
         ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];

@@ -27,13 +27,46 @@ public enum ReliabilityOrigin
 /// <param name="Origin">Rated, learned or default.</param>
 /// <param name="SupportCount">Observations behind the number.</param>
 /// <param name="Title">The source's title, used to name it in explanations.</param>
+/// <param name="Author">The author, when named: explanations name the person who said it.</param>
+/// <param name="CopyGroup">When the trust estimator found the source repeating others, the group it speaks with as one
+/// voice (the group's smallest source id); null otherwise.</param>
 public sealed record SourceReliability(
     string SourceId,
     string Publisher,
     double Reliability,
     ReliabilityOrigin Origin,
     int SupportCount,
-    string? Title = null);
+    string? Title = null,
+    string? Author = null,
+    string? CopyGroup = null)
+{
+    /// <summary>Who this source speaks as: its copy group when it has one, else its publisher.</summary>
+    public string Voice => CopyGroup is { } group ? "copy-group:" + group : Publisher.Trim().ToLowerInvariant();
+
+    /// <summary>
+    /// How an explanation names the source: "Xinhua", "Deng Hao (China Institute of International Studies)",
+    /// "Temur Umarov (via a Japanese news site)" for an author whose publisher is unnamed, "an unnamed online publication".
+    /// </summary>
+    public string SpokenName()
+    {
+        var publisher = Publisher.Trim();
+        var unnamed = publisher.StartsWith("unnamed ", StringComparison.OrdinalIgnoreCase);
+        if (string.IsNullOrWhiteSpace(Author))
+        {
+            return unnamed ? Article(publisher) + " " + publisher : publisher;
+        }
+
+        if (!unnamed)
+        {
+            return $"{Author.Trim()} ({publisher})";
+        }
+
+        var kind = publisher["unnamed ".Length..].Trim();
+        return $"{Author.Trim()} (via {Article(kind)} {kind})";
+    }
+
+    private static string Article(string noun) => noun.Length > 0 && "aeiouAEIOU".Contains(noun[0], StringComparison.Ordinal) ? "an" : "a";
+}
 
 /// <summary>The reliabilities a reconciliation may use. Never null: an unknown source gets a default entry.</summary>
 public interface ISourceReliabilities

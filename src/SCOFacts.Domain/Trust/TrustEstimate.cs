@@ -37,7 +37,10 @@ public sealed record ClaimTrust(string ClaimId, string ObjectId, string SourceId
 /// <param name="Confidence">Estimated probability that the truth lies within <paramref name="Value"/>.</param>
 /// <param name="SupportingClaims">How many active claims are compatible with the winning value.</param>
 /// <param name="ClaimCount">How many claims (active or not) were about the object.</param>
-public sealed record ObjectVerdict(string ObjectId, TrustValue? Value, double Confidence, int SupportingClaims, int ClaimCount);
+/// <param name="Posterior">The same probability when the truth may also be a value nobody claimed (one of
+/// <see cref="TrustOptions.FalseValueCount"/> alternatives no claim supports): a lone claim from a source of
+/// reliability <c>a</c> then gets about <c>a</c>, not 1. This is what an answer's confidence is built on.</param>
+public sealed record ObjectVerdict(string ObjectId, TrustValue? Value, double Confidence, int SupportingClaims, int ClaimCount, double Posterior = 0);
 
 /// <summary>The result of one estimation: every list is sorted by id (ordinal).</summary>
 public sealed class TrustEstimate

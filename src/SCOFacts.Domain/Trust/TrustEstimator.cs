@@ -47,4 +47,25 @@ public static class TrustEstimator
 
         return model.ToEstimate(reliability, iterations, converged);
     }
+
+    /// <summary>
+    /// The estimator's pick for each object when the sources' reliabilities are already known: the claims are scored
+    /// once with those reliabilities (no learning, no copy detection) and each object gets the verdict an estimate
+    /// would give it. This is how one fact is answered with the reliabilities learned over the whole store.
+    /// </summary>
+    /// <param name="claims">The claims to weigh; a voice counts once per object.</param>
+    /// <param name="reliabilityOf">Each source's reliability, 0..1.</param>
+    /// <param name="options">Null for <see cref="TrustOptions.Default"/>.</param>
+    public static IReadOnlyList<ObjectVerdict> Decide(
+        IEnumerable<TrustClaim> claims,
+        Func<string, double> reliabilityOf,
+        TrustOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        ArgumentNullException.ThrowIfNull(reliabilityOf);
+        options ??= TrustOptions.Default;
+        options.Validate();
+        var model = TrustModel.Build(claims, [], options);
+        return model.ToEstimate(model.ReliabilitiesFrom(reliabilityOf), 0, true).Objects;
+    }
 }

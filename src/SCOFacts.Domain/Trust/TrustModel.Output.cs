@@ -95,7 +95,15 @@ internal sealed partial class TrustModel
             if (_claimActive[c] && _claims[c].Value.IsCompatibleWith(winner)) supporting++;
         }
 
-        return new ObjectVerdict(_objectIds[o], winner, Math.Min(1, confidence), supporting, claimCount);
+        // The softmax over claimed candidates leaves out values nobody claimed; each scores 0 (no vote for it).
+        var top = double.NegativeInfinity;
+        for (var k = first; k < last; k++) top = Math.Max(top, _candidateScore[k]);
+        var claimedMass = 0.0;
+        for (var k = first; k < last; k++) claimedMass += Math.Exp(_candidateScore[k] - top);
+        var unclaimedMass = Math.Max(0, _options.FalseValueCount - (last - first)) * Math.Exp(-top);
+        var posterior = confidence * claimedMass / (claimedMass + unclaimedMass);
+
+        return new ObjectVerdict(_objectIds[o], winner, Math.Min(1, confidence), supporting, claimCount, Math.Min(1, posterior));
     }
 
     /// <summary>

@@ -79,6 +79,14 @@ internal sealed partial class TrustModel
 
     public int SourceCount => _sourceIds.Length;
 
+    /// <summary>Reliabilities given from outside, one per source in the model's order.</summary>
+    public double[] ReliabilitiesFrom(Func<string, double> reliabilityOf)
+    {
+        var reliability = new double[_sourceIds.Length];
+        for (var s = 0; s < reliability.Length; s++) reliability[s] = Math.Clamp(reliabilityOf(_sourceIds[s]), 0, 1);
+        return reliability;
+    }
+
     public double[] InitialReliabilities(TrustEstimate? previous)
     {
         var reliability = new double[_sourceIds.Length];

@@ -25,18 +25,20 @@ public static class Approximations
     private sealed record Rule(QuantityApprox Approx, Func<Amount, Interval> Numeral, Func<Amount, Interval> Word);
 
     // approx     | numeral (digits, whole-number words)        | word fraction                 | why
-    // exact      | [v-p, v+p]                                  | [v-0.02, v+0.02]              | the written precision; words are rounded shares
+    // exact      | [v-p, v+p); the point v when p is 0         | [v-0.02, v+0.02]              | rounding to the written digits: 44 is 43.5 up to, not including, 44.5
     // about      | [v-max(10%v,p), v+max(10%v,p)]              | [v-0.05, v+0.05]              | "about" admits a tenth either way; five points on a share
     // nearly     | [v-max(10%v,p), v)                          | [v-0.10, v)                   | just short of v: never reaches it, rarely further than a tenth
     // more-than  | (v, +inf)                                   | (v, +inf)                     | the writer bounded one side only
     // less-than  | [0, v)                                      | [0, v)                        | magnitudes are never negative
     // at-least   | [v, +inf)                                   | [v, +inf)                     |
     // at-most    | [0, v]                                      | [0, v]                        |
-    // range      | [v-p, to+p(to)] (handled by the caller)      | same                          | each end keeps its own precision
+    // range      | [v-p, to+p(to)) (handled by the caller)     | same                          | each end keeps its own precision
+    // A count written as a whole number without a scale word has no rounding at all (p = 0): "120 votes" is 120,
+    // and 101354 never meets 101355.
     private static readonly Rule[] Table =
     [
         new(QuantityApprox.Exact,
-            a => Interval.Closed(a.Value - a.Precision, a.Value + a.Precision),
+            a => a.Precision == 0 ? Interval.Point(a.Value) : Interval.HalfOpen(a.Value - a.Precision, a.Value + a.Precision),
             a => Interval.Closed(a.Value - WordFractionTolerance, a.Value + WordFractionTolerance)),
         new(QuantityApprox.About,
             a => Interval.Closed(a.Value - Reach(a), a.Value + Reach(a)),
@@ -60,7 +62,20 @@ public static class Approximations
         return amount.Form == AmountForm.WordFraction ? rule.Word(amount) : rule.Numeral(amount);
     }
 
-    /// <summary>"between 40 and 45": from the lower end of the first amount to the upper end of the second.</summary>
-    public static Interval Range(Amount from, Amount to) =>
-        Interval.Closed(Widen(from, QuantityApprox.Exact).Lower, Widen(to, QuantityApprox.Exact).Upper);
+    /// <summary>"between 40 and 45": from the lower end of the first amount up to the upper end of the second,
+    /// which is open when the second amount was rounded.</summary>
+    public static Interval Range(Amount from, Amount to)
+    {
+        var upper = Widen(to, QuantityApprox.Exact);
+        return new Interval(Widen(from, QuantityApprox.Exact).Lower, upper.Upper, true, upper.UpperClosed);
+    }
+
+    /// <summary>
+    /// A count written in whole numbers is exact: the amount loses the rounding its digits would otherwise imply.
+    /// Decimals ("1.5") and scale words ("12 thousand") still round.
+    /// </summary>
+    public static Amount AsCount(Amount amount) =>
+        amount.Form == AmountForm.Numeral && amount.Precision == 0.5 && amount.Value == Math.Floor(amount.Value)
+            ? amount with { Precision = 0 }
+            : amount;
 }

@@ -5,7 +5,7 @@ namespace SCOFacts.Domain.Values;
 
 /// <summary>
 /// A range of real numbers, each end open or closed, possibly unbounded.
-/// Every claimed value normalises to one: "44 percent" is [43.5, 44.5], "more than
+/// Every claimed value normalises to one: "44 percent" is [43.5, 44.5), "120 votes" is [120, 120], "more than
 /// two decades" is (20, +inf) years. Two claims agree when their intervals overlap.
 /// </summary>
 [JsonConverter(typeof(IntervalJsonConverter))]

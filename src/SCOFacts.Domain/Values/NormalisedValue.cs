@@ -116,7 +116,14 @@ public static class ValueNormaliser
     }
 
     /// <summary>The interval a quantity stands for, in its own unit (before conversion to the fact's unit).</summary>
-    public static bool TryQuantityInterval(QuantityValue q, out Interval interval, out Rejection? rejection)
+    public static bool TryQuantityInterval(QuantityValue q, out Interval interval, out Rejection? rejection) =>
+        TryQuantityInterval(q, counted: false, out interval, out rejection);
+
+    /// <param name="q">The claimed quantity.</param>
+    /// <param name="counted">The fact counts things: whole numbers without a scale word are exact.</param>
+    /// <param name="interval">The interval, in the quantity's own unit.</param>
+    /// <param name="rejection">Why not, when it cannot be read.</param>
+    public static bool TryQuantityInterval(QuantityValue q, bool counted, out Interval interval, out Rejection? rejection)
     {
         ArgumentNullException.ThrowIfNull(q);
         interval = default;
@@ -137,6 +144,12 @@ public static class ValueNormaliser
         {
             rejection = Rejection.Validation("bad-amount", $"'{q.Amount}' is neither a decimal number nor a known number word.");
             return false;
+        }
+
+        var whole = counted && string.IsNullOrEmpty(q.Scale);
+        if (whole)
+        {
+            amount = Approximations.AsCount(amount);
         }
 
         // A word fraction of a ratio is a share of the whole (fraction units), converted to the claim's unit
@@ -161,7 +174,7 @@ public static class ValueNormaliser
                 return false;
             }
 
-            interval = Approximations.Range(amount, to);
+            interval = Approximations.Range(amount, whole ? Approximations.AsCount(to) : to);
         }
         else
         {
@@ -180,13 +193,14 @@ public static class ValueNormaliser
     private static bool TryQuantity(QuantityValue q, string? factUnit, out NormalisedValue normalised, out Rejection? rejection)
     {
         normalised = default;
-        if (!TryQuantityInterval(q, out var interval, out rejection))
+        var counted = Units.TryGet(factUnit, out var target) && target.IsCount;
+        if (!TryQuantityInterval(q, counted, out var interval, out rejection))
         {
             return false;
         }
 
         Units.TryGet(q.Unit, out var unit);
-        if (!Units.TryGet(factUnit, out var target))
+        if (target is null)
         {
             rejection = Rejection.Validation("unknown-unit", $"The fact's unit '{factUnit}' is not a known unit.");
             return false;

@@ -7,11 +7,17 @@ namespace SCOFacts.Domain.Values;
 public sealed record UnitInfo(string Name, string Dimension, double ToBase)
 {
     public bool IsRatio => Dimension == Units.RatioDimension;
+
+    /// <summary>Counts of things: whole numbers, so a count written without decimals or scale is exact.</summary>
+    public bool IsCount => Dimension.StartsWith(Units.CountPrefix, StringComparison.Ordinal);
 }
 
 public static class Units
 {
     public const string RatioDimension = "ratio";
+
+    /// <summary>Dimensions of counts start with this: "count:votes", "count:people".</summary>
+    public const string CountPrefix = "count:";
 
     private static readonly Dictionary<string, UnitInfo> Known = new UnitInfo[]
     {

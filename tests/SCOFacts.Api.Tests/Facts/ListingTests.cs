@@ -96,7 +96,7 @@ public sealed class ListingTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Equal(Sorted(age, other), items.Select(i => i.GetProperty("id").GetString()!));
         var ageItem = items.Single(i => i.GetProperty("id").GetString() == age);
         Assert.Equal("single-source", ageItem.GetProperty("verdict").GetString());
-        Assert.Equal("more than 20 years", ageItem.GetProperty("value").GetString());
+        Assert.Equal("more than 2 decades", ageItem.GetProperty("value").GetString()); // as the claim put it
 
         using var paged = await factory.Anonymous.GetAsync($"/api/subjects/{subject}?limit=1");
         var page = await paged.BodyAsync();

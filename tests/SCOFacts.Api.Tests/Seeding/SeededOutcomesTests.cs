@@ -55,6 +55,7 @@ public sealed class SeededOutcomesTests(SeededApiFactory factory) : IClassFixtur
         Assert.Equal("settled", Verdict(latest));
         Assert.Equal("2025-12-10", latest.GetProperty("asOf").GetProperty("referenceDate").GetString());
         Assert.Equal((23.5, 24.5), Bounds(latest));
+        Assert.Equal("24 years", Display(latest));
         Assert.Equal(["c-sun-006"], ClaimIds(latest, "supporting"));
         Assert.Equal(["c-umarov-003"], ClaimIds(latest, "excluded"));
 
@@ -121,22 +122,26 @@ public sealed class SeededOutcomesTests(SeededApiFactory factory) : IClassFixtur
         Assert.Equal((20.0, 30.0), Bounds(year2025));
         Assert.Equal("2017-01-01", year2025.GetProperty("asOf").GetProperty("carriedForwardFrom").GetString());
         Assert.DoesNotContain("c-umarov-009", ClaimIds(year2025, "supporting"));
-        // EXPECTED.md calls this fact "settled"; the reconciler only says so when the excluded claim covers the
-        // reference day, and the carried-forward day (2017-12-31) is not covered by Umarov's 2025 claim.
-        Assert.Equal("single-source", Verdict(year2025));
+        // Settled, as EXPECTED.md says: the upheld dispute set aside the claim that spoke for 2025.
+        Assert.Equal("settled", Verdict(year2025));
+        Assert.Equal(["c-umarov-009"], ClaimIds(year2025, "excluded"));
     }
 
     [Fact]
-    public async Task Development_bank_status_is_contested_in_late_2025_and_in_2020()
+    public async Task Development_bank_status_is_contested_on_the_day_of_the_decision_and_decided_after_it()
     {
+        // Xinhua's "decided" (21 Nov 2025) is the latest statement: it holds until a source says otherwise, and
+        // Umarov's "blocked" (undated period up to 2025) does not override it after that day.
         var latest = await GetFactAsync("sco-development-bank.status");
-        Assert.Equal("contested", Verdict(latest));
-        Assert.Equal("2025-11-21", latest.GetProperty("asOf").GetProperty("referenceDate").GetString());
-        // Umarov's "blocked" (undated period up to 2025) against Xinhua's "decided" (21 Nov 2025), equal default weights:
-        // which one leads is a tie, so only the two sides are pinned here, not the winner.
-        var sides = ClaimIds(latest, "supporting").Concat(ClaimIds(latest, "conflicting")).Order(StringComparer.Ordinal);
+        Assert.Equal("single-source", Verdict(latest));
+        Assert.Equal("decided", Display(latest));
+        Assert.Equal("2025-11-21", latest.GetProperty("asOf").GetProperty("carriedForwardFrom").GetString());
+
+        // On the day itself both statements stand, with equal default weights: only the two sides are pinned.
+        var dayOf = await GetFactAsync("sco-development-bank.status", "2025-11-21");
+        Assert.Equal("contested", Verdict(dayOf));
+        var sides = ClaimIds(dayOf, "supporting").Concat(ClaimIds(dayOf, "conflicting")).Order(StringComparer.Ordinal);
         Assert.Equal(["c-umarov-018", "c-xinhua-005"], sides);
-        Assert.Contains(Display(latest), new[] { "blocked", "decided" });
 
         // In 2020 Deng Hao (rated 0.8) has it under discussion against Umarov's blocked (default 0.5).
         var in2020 = await GetFactAsync("sco-development-bank.status", "2020");
@@ -168,10 +173,11 @@ public sealed class SeededOutcomesTests(SeededApiFactory factory) : IClassFixtur
         Assert.Equal(JsonValueKind.Null, in2010.GetProperty("value").ValueKind);
 
         // Six members before the enlargement, eight after it (one source, endorsed).
-        Assert.Equal((5.5, 6.5), Bounds(await GetFactAsync("sco.member-count", "2016")));
+        // Counts written in whole numbers are exact.
+        Assert.Equal((6.0, 6.0), Bounds(await GetFactAsync("sco.member-count", "2016")));
         var after = await GetFactAsync("sco.member-count", "2018");
         Assert.Equal("single-source", Verdict(after));
-        Assert.Equal((7.5, 8.5), Bounds(after));
+        Assert.Equal((8.0, 8.0), Bounds(after));
     }
 
     [Fact]
@@ -179,7 +185,8 @@ public sealed class SeededOutcomesTests(SeededApiFactory factory) : IClassFixtur
     {
         var votes = await GetFactAsync("un-resolution.a-res-79-388.votes-in-favour");
         Assert.Equal("single-source", Verdict(votes));
-        Assert.Equal((119.5, 120.5), Bounds(votes)); // "120" read at the precision its digits show
+        Assert.Equal((120.0, 120.0), Bounds(votes)); // a count written in whole numbers is exact
+        Assert.Equal("120 votes", Display(votes));
 
         var observer = await GetFactAsync("sco.un-general-assembly-observer-since");
         Assert.Equal("single-source", Verdict(observer)); // December 2004 and 2004: one publisher, two precisions

@@ -78,7 +78,7 @@ public sealed class ValidTimeTests(ApiFactory factory) : IClassFixture<ApiFactor
         var asOf = fact.GetProperty("asOf");
         Assert.True(asOf.GetProperty("carriedForward").GetBoolean());
         Assert.Equal("2017-01-01", asOf.GetProperty("carriedForwardFrom").GetString());
-        Assert.Equal("2017-12-31", asOf.GetProperty("referenceDate").GetString());
+        Assert.Equal("2017-01-01", asOf.GetProperty("referenceDate").GetString()); // the day the carried figure became valid
         Assert.Equal(["vt-2017-a", "vt-2017-b"], fact.GetProperty("supporting").EnumerateArray().Select(c => c.GetProperty("id").GetString()).Order());
         // A carried-forward answer is less certain than the same answer on a covered date.
         var covered = await GetAsync(factory.Anonymous, $"/api/facts/{Fact}?validAt=2017");
@@ -128,7 +128,7 @@ public sealed class ValidTimeTests(ApiFactory factory) : IClassFixture<ApiFactor
 
         var segments = timeline.GetProperty("segments").EnumerateArray().ToList();
         Assert.Equal(
-            [("2016-01-01", "2017-01-01", 6.0), ("2017-01-01", "2025-01-01", 8.0), ("2025-01-01", "2026-01-01", 10.0)],
+            [("2016-01-01", "2017-01-01", 6.0), ("2017-01-01", "2025-01-01", 8.0), ("2025-01-01", (string?)null, 10.0)], // the latest holds on
             segments.Select(s => (s.GetProperty("from").GetString(), s.GetProperty("to").GetString(),
                 Math.Round((Lower(s) + Upper(s)) / 2))).ToList());
         Assert.Equal(["single-source", "consensus", "single-source"], segments.Select(s => s.GetProperty("verdict").GetString()));

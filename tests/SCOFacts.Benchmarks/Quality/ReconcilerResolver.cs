@@ -15,14 +15,28 @@ namespace SCOFacts.Benchmarks.Quality;
 /// </summary>
 public sealed class ReconcilerResolver : IObjectResolver
 {
-    private const string Unit = "people";
+    // Not a count: counts written in whole numbers are exact, and the generated figures are rounded.
+    private const string Unit = "km2";
 
     private static readonly (double Factor, string? Word)[] Scales =
         [(1, null), (1e3, "thousand"), (1e6, "million"), (1e9, "billion"), (1e12, "trillion")];
 
     public string Name => "Reconciler (SCOFacts.Domain)";
 
-    public TrustValue? Resolve(IReadOnlyList<TrustClaim> claims, Func<string, double> reliabilityOf)
+    public TrustValue? Resolve(IReadOnlyList<TrustClaim> claims, Func<string, double> reliabilityOf) =>
+        Reconcile(claims, reliabilityOf)?.Value switch
+        {
+            { Key: { } key } => TrustValue.Category(key),
+            { Interval: { } interval } => TrustValue.Numeric(interval),
+            _ => null,
+        };
+
+    /// <summary>The whole answer (value, verdict, confidence) the domain gives for one object.</summary>
+    /// <param name="claims">The object's claims.</param>
+    /// <param name="reliabilityOf">Each source's weight.</param>
+    /// <param name="copyGroupOf">Each source's copy group, as the trust projection stores it; null for none.</param>
+    public static FactReconciliation? Reconcile(IReadOnlyList<TrustClaim> claims, Func<string, double> reliabilityOf,
+        Func<string, string?>? copyGroupOf = null)
     {
         ArgumentNullException.ThrowIfNull(claims);
         ArgumentNullException.ThrowIfNull(reliabilityOf);
@@ -43,14 +57,9 @@ public sealed class ReconcilerResolver : IObjectResolver
 
         var fact = Fact.Fold(events);
         var reliabilities = new SourceReliabilities(claims.Select(c => c.SourceId).Distinct(StringComparer.Ordinal)
-            .Select(id => new SourceReliability(id, claims.First(c => c.SourceId == id).Voice, reliabilityOf(id), ReliabilityOrigin.Learned, 0)));
-        var result = Reconciler.Reconcile(fact, reliabilities, validAt: null);
-        return result.Value switch
-        {
-            { Key: { } key } => TrustValue.Category(key),
-            { Interval: { } interval } => TrustValue.Numeric(interval),
-            _ => null,
-        };
+            .Select(id => new SourceReliability(id, claims.First(c => c.SourceId == id).Voice, reliabilityOf(id), ReliabilityOrigin.Learned, 0,
+                CopyGroup: copyGroupOf?.Invoke(id))));
+        return Reconciler.Reconcile(fact, reliabilities, validAt: null);
     }
 
     /// <summary>Whether the domain's normaliser reads the written claim back as the claimed value (to a relative 1e-9).</summary>

@@ -1,0 +1,48 @@
+using Npgsql;
+using SCOFacts.EventStore.Projections;
+
+namespace SCOFacts.Api.ReadModels;
+
+/// <summary>
+/// Brings stored read models up to the rules of this release: a read model whose rows were computed by an older
+/// revision of its rules is rebuilt from the log (replacing its rows) before the application serves or loads
+/// anything, and the revision is recorded. Rebuilding is idempotent, so two nodes starting at once do no harm.
+/// </summary>
+public sealed partial class ReadModelRevisions(NpgsqlDataSource dataSource, ProjectionRebuilder rebuilder, FactsProjection facts,
+    ILogger<ReadModelRevisions> logger) : IHostedService
+{
+    /// <summary>
+    /// The facts read model's revision. 2: values follow their precision, the served value is a claimed one, reads
+    /// without a date answer for a day (see docs/adr/006).
+    /// </summary>
+    public const int FactsRevision = 2;
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken) => EnsureCurrentAsync(cancellationToken);
+
+    /// <summary>Rebuilds the facts read model when its stored revision is older than <see cref="FactsRevision"/>; true when it did.</summary>
+    public async Task<bool> EnsureCurrentAsync(CancellationToken cancellationToken)
+    {
+        await using (var read = dataSource.CreateCommand("SELECT revision FROM read_model_revisions WHERE projection = $1"))
+        {
+            read.Parameters.Add(new NpgsqlParameter { Value = facts.Name });
+            if (await read.ExecuteScalarAsync(cancellationToken) is int stored && stored >= FactsRevision) return false;
+        }
+
+        var report = await rebuilder.RebuildAsync(facts, replace: true, cancellationToken);
+        LogRebuilt(logger, facts.Name, FactsRevision, report.DifferenceCount);
+        await using var write = dataSource.CreateCommand(
+            "INSERT INTO read_model_revisions (projection, revision) VALUES ($1, $2) " +
+            "ON CONFLICT (projection) DO UPDATE SET revision = excluded.revision, rebuilt_at = clock_timestamp()");
+        write.Parameters.Add(new NpgsqlParameter { Value = facts.Name });
+        write.Parameters.Add(new NpgsqlParameter { Value = FactsRevision });
+        await write.ExecuteNonQueryAsync(cancellationToken);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilt the {Projection} read model for revision {Revision}: {Changed} row(s) changed")]
+    private static partial void LogRebuilt(ILogger logger, string projection, int revision, long changed);
+}
