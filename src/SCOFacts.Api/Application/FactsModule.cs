@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -43,6 +44,7 @@ public static class FactsModule
     public static IServiceCollection AddScoFactsCore(this IServiceCollection services)
     {
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);
+        services.TryAddSingleton<ScoFactsMetrics>();
         services.AddSingleton<FactsProjection>();
         services.AddSingleton(sp =>
         {

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace SCOFacts.Api.Platform;
 
-/// <summary>The host platform resource APIs plug into: database, problems, auth, limits, idempotency, OpenAPI, health.</summary>
+/// <summary>The host platform resource APIs plug into: database, telemetry, problems, auth, limits, idempotency, OpenAPI, health.</summary>
 public static class PlatformExtensions
 {
     public static WebApplicationBuilder AddScoFactsPlatform(this WebApplicationBuilder builder)
@@ -11,6 +11,7 @@ public static class PlatformExtensions
         ArgumentNullException.ThrowIfNull(builder);
         // First, so that the database is migrated before any other hosted service starts.
         builder.AddScoFactsDatabase();
+        builder.AddScoFactsTelemetry();
         var services = builder.Services;
         services.AddOptions<RequestLimitOptions>().BindConfiguration(RequestLimitOptions.Section);
         services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section);
@@ -38,6 +39,7 @@ public static class PlatformExtensions
         app.UseMiddleware<IdempotencyMiddleware>();
         app.MapProblemsApi();
         app.MapHealthApi();
+        app.MapMetricsApi();
         return app;
     }
 }
