@@ -1,4 +1,3 @@
-using SCOFacts.Api.Platform;
 using Npgsql;
 using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
@@ -17,7 +16,7 @@ public sealed record DeskResult<TState>(TState State, long Version, Rejection? R
 /// Where every write goes: HTTP endpoints, the seed loader and the importer all run
 /// commands through here, so every change is an ordinary event with its metadata.
 /// </summary>
-public sealed class FactsDesk(EventStore.EventStore store, NpgsqlDataSource dataSource, ScoFactsMetrics metrics)
+public sealed class FactsDesk(EventStore.EventStore store, NpgsqlDataSource dataSource)
 {
     private readonly CommandRunner _runner = new(store);
 
@@ -33,15 +32,14 @@ public sealed class FactsDesk(EventStore.EventStore store, NpgsqlDataSource data
                 Fact.StreamId(command.FactId), Fact.Initial, Fact.Evolve,
                 (state, _) => Adapt(Fact.Decide(command, state, context)),
                 metadata, ifMatch, cancellationToken);
-            return Counted(new DeskResult<FactState>(outcome.State, outcome.Version, outcome.Rejection, outcome.Duplicate));
+            return new(outcome.State, outcome.Version, outcome.Rejection, outcome.Duplicate);
         }
         catch (PostgresException e) when (command is RecordClaim record && e.SqlState == PostgresErrorCodes.UniqueViolation
             && e.ConstraintName == "claim_index_pkey")
         {
             // Claim ids are unique across facts, but each fact's decider sees only its own stream: two facts given
             // the same new id at the same moment meet only at the claim index, whose key refuses the second append.
-            return Counted(new DeskResult<FactState>(Fact.Initial, 0,
-                Rejection.Conflict("claim-exists", $"Claim id '{record.ClaimId}' is already used in another fact."), false));
+            return new(Fact.Initial, 0, Rejection.Conflict("claim-exists", $"Claim id '{record.ClaimId}' is already used in another fact."), false);
         }
     }
 
@@ -53,19 +51,7 @@ public sealed class FactsDesk(EventStore.EventStore store, NpgsqlDataSource data
             Source.StreamId(command.SourceId), Source.Initial, Source.Evolve,
             (state, _) => Adapt(Source.Decide(command, state)),
             metadata, ifMatch, cancellationToken);
-        return Counted(new DeskResult<SourceState>(outcome.State, outcome.Version, outcome.Rejection, outcome.Duplicate));
-    }
-
-    private DeskResult<TState> Counted<TState>(DeskResult<TState> result)
-    {
-        if (result.Rejection is { } rejection)
-            metrics.CommandRejected(rejection.Code, rejection.Kind switch
-            {
-                RejectionKind.NotFound => "not-found",
-                RejectionKind.Conflict => "conflict",
-                _ => "validation",
-            });
-        return result;
+        return new(outcome.State, outcome.Version, outcome.Rejection, outcome.Duplicate);
     }
 
     private static Decision<Rejection> Adapt(Decision decision) =>

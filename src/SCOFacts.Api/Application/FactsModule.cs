@@ -80,6 +80,7 @@ public static class FactsModule
         builder.Services.AddHostedService<SeedOnStart>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
         builder.Services.AddReadinessCheck<ProjectionsHealthCheck>("projections");
+        builder.Services.AddHostedService<ProjectionLagSampler>();
         return builder;
     }
 

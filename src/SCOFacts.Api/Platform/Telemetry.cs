@@ -123,7 +123,7 @@ public sealed class ScoFactsMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(meters);
         _meter = meters.Create(MeterName);
         _rejected = _meter.CreateCounter<long>("scofacts.commands.rejected", "{command}",
-            "Commands the domain refused, by reason (the problem's code) and kind (validation, not-found, conflict).");
+            "Commands refused by a domain rule, by reason (the problem's code, e.g. claim-exists) and kind (validation-failed, not-found, conflict).");
         _rateLimited = _meter.CreateCounter<long>("scofacts.requests.rate_limited", "{request}",
             "Requests answered 429 because their client used up its budget, by budget (read or write).");
         _databaseUnavailable = _meter.CreateCounter<long>("scofacts.requests.database_unavailable", "{request}",
