@@ -148,3 +148,38 @@ public static class DatabaseFailures
         return false;
     }
 }
+
+/// <summary>
+/// Supervises the local cluster when this process started one (no connection string configured): restarts its
+/// server with backoff when it dies, then drops the pool's connections to the dead server. Its state is the
+/// <c>local-cluster</c> readiness check.
+/// </summary>
+public sealed class LocalClusterSupervision(
+    ScoFactsDatabase database,
+    IServiceProvider services,
+    ScoFactsMetrics metrics,
+    ILogger<LocalPostgresSupervisor> logger) : BackgroundService
+{
+    private LocalPostgresSupervisor? _supervisor;
+
+    /// <summary>The supervisor's state; null when there is no local cluster to supervise (yet).</summary>
+    public LocalPostgresSupervision? State => _supervisor?.State;
+
+    /// <summary>The supervised cluster, if any.</summary>
+    public LocalPostgresCluster? Cluster => database.LocalCluster;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await database.GetConnectionStringAsync().WaitAsync(stoppingToken);
+        if (database.LocalCluster is not { } cluster)
+            return;
+        var supervisor = new LocalPostgresSupervisor(cluster, logger: logger);
+        supervisor.Restarted += (_, _) =>
+        {
+            services.GetService<NpgsqlDataSource>()?.Clear();
+            metrics.LocalClusterRestarted();
+        };
+        _supervisor = supervisor;
+        await supervisor.RunAsync(stoppingToken);
+    }
+}

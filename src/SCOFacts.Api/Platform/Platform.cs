@@ -13,6 +13,9 @@ public static class PlatformExtensions
         builder.AddScoFactsDatabase();
         builder.AddScoFactsTelemetry();
         var services = builder.Services;
+        // After the database's start-up, so that it stops first: a cluster being stopped on purpose is not restarted.
+        services.AddSingleton<LocalClusterSupervision>();
+        services.AddHostedService(sp => sp.GetRequiredService<LocalClusterSupervision>());
         services.AddOptions<RequestLimitOptions>().BindConfiguration(RequestLimitOptions.Section);
         services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section);
         services.AddScoFactsProblems();
