@@ -330,7 +330,7 @@ internal sealed partial class IdempotencyMiddleware(
         catch (NpgsqlException e)
         {
             // The lease runs out in the end and a retry takes the key over; the original failure is what matters.
-            LogReleaseFailed(logger, e, key);
+            LogReleaseFailed(logger, key, e.GetBaseException().Message);
         }
     }
 
@@ -347,8 +347,8 @@ internal sealed partial class IdempotencyMiddleware(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not renew the lease of idempotency key {Key}: {Reason}")]
     private static partial void LogRenewalFailed(ILogger logger, string reason, string key);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release idempotency key {Key} after a failed request")]
-    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string key);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release idempotency key {Key} after a failed request: {Reason}")]
+    private static partial void LogReleaseFailed(ILogger logger, string key, string reason);
 
     private sealed record StoredRequest(byte[] RequestHash, int? StatusCode, Dictionary<string, string> Headers, byte[] Body);
 
