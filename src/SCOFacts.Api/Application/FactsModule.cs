@@ -81,6 +81,10 @@ public static class FactsModule
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
         builder.Services.AddReadinessCheck<ProjectionsHealthCheck>("projections");
         builder.Services.AddHostedService<ProjectionLagSampler>();
+        builder.Services.AddOptions<LedgerVerificationOptions>().BindConfiguration(LedgerVerificationOptions.Section);
+        builder.Services.AddSingleton<LedgerVerifier>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerVerifier>());
+        builder.Services.AddReadinessCheck<LedgerHealthCheck>("ledger");
         return builder;
     }
 

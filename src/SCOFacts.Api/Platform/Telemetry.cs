@@ -39,6 +39,9 @@ public sealed class TelemetryOptions
 /// </summary>
 public static class Telemetry
 {
+    /// <summary>The application's own spans (background work such as verifying the log).</summary>
+    public static ActivitySource ActivitySource { get; } = new(ScoFactsMetrics.MeterName);
+
     /// <summary>The path Prometheus scrapes.</summary>
     public const string MetricsPath = "/metrics";
 
