@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
@@ -62,34 +63,64 @@ public static class Telemetry
         var settings = section.Get<TelemetryOptions>() ?? new TelemetryOptions();
         builder.Services.TryAddSingleton<ScoFactsMetrics>();
 
-        var telemetry = builder.Services.AddOpenTelemetry()
+        builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(settings.ServiceName))
             .WithTracing(tracing => tracing
                 .AddSource([.. ActivitySources])
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsScrapeOrProbe(context.Request.Path))
                 .AddHttpClientInstrumentation()
-                .AddNpgsql())
+                .AddNpgsql()
+                .Deferred((services, deferred) =>
+                {
+                    if (OtlpOptions(services, "traces") is { } otlp)
+                        deferred.AddProcessor(new BatchActivityExportProcessor(new OtlpTraceExporter(otlp)));
+                }))
             .WithMetrics(metrics => metrics
                 .AddMeter([.. Meters])
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()
-                .AddPrometheusExporter());
+                .AddPrometheusExporter()
+                .Deferred((services, deferred) =>
+                {
+                    if (OtlpOptions(services, "metrics") is { } otlp)
+                        deferred.AddReader(new PeriodicExportingMetricReader(new OtlpMetricExporter(otlp)));
+                }));
+        return builder;
+    }
 
-        // One switch for traces and metrics alike: our key, else the standard variable the exporter reads itself.
+    // Runs once the service provider exists, when the host's configuration is final.
+    private static TracerProviderBuilder Deferred(this TracerProviderBuilder builder, Action<IServiceProvider, TracerProviderBuilder> configure) =>
+        builder is IDeferredTracerProviderBuilder deferred
+            ? deferred.Configure(configure)
+            : throw new InvalidOperationException("The tracer provider builder cannot defer configuration.");
+
+    private static MeterProviderBuilder Deferred(this MeterProviderBuilder builder, Action<IServiceProvider, MeterProviderBuilder> configure) =>
+        builder is IDeferredMeterProviderBuilder deferred
+            ? deferred.Configure(configure)
+            : throw new InvalidOperationException("The meter provider builder cannot defer configuration.");
+
+    /// <summary>
+    /// Where to export one signal over OTLP, or null when no collector is configured: <c>Telemetry:OtlpEndpoint</c>,
+    /// else the standard <c>OTEL_EXPORTER_OTLP_*</c> variables. Decided when the providers are built, because a
+    /// host's configuration may still change after the services are registered.
+    /// </summary>
+    private static OtlpExporterOptions? OtlpOptions(IServiceProvider services, string signal)
+    {
+        var settings = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
         if (!string.IsNullOrWhiteSpace(settings.OtlpEndpoint))
         {
-            var protocol = string.Equals(settings.OtlpProtocol, "http/protobuf", StringComparison.OrdinalIgnoreCase)
-                ? OtlpExportProtocol.HttpProtobuf
-                : OtlpExportProtocol.Grpc;
-            telemetry.UseOtlpExporter(protocol, new Uri(settings.OtlpEndpoint));
+            var http = string.Equals(settings.OtlpProtocol, "http/protobuf", StringComparison.OrdinalIgnoreCase);
+            // Over HTTP an endpoint given in code is used as it is: the signal's path is ours to add.
+            return new OtlpExporterOptions
+            {
+                Protocol = http ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc,
+                Endpoint = new Uri(http ? $"{settings.OtlpEndpoint.TrimEnd('/')}/v1/{signal}" : settings.OtlpEndpoint),
+            };
         }
-        else if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            telemetry.UseOtlpExporter();
-        }
-        return builder;
+        // The options read the standard variables themselves (and add the signal's path over HTTP).
+        return string.IsNullOrWhiteSpace(services.GetRequiredService<IConfiguration>()["OTEL_EXPORTER_OTLP_ENDPOINT"]) ? null : new OtlpExporterOptions();
     }
 
     /// <summary><c>GET /metrics</c>: every exported meter in Prometheus' text format.</summary>
@@ -108,58 +139,59 @@ public static class Telemetry
 /// The application's own instruments: refused commands, rate-limited requests, requests refused because the database
 /// was away, local-cluster restarts, background verifications of the log, and the asynchronous projections' lag.
 /// </summary>
-public sealed class ScoFactsMetrics : IDisposable
+/// <remarks>
+/// One meter per process, as a library's would be: telemetry pipelines subscribe to meters by name, so two meters of
+/// one name (two hosts in one test process, each with its own) would be taken for one and report each other's values.
+/// </remarks>
+public sealed class ScoFactsMetrics
 {
     /// <summary>The name of the application's meter (and of its activity source).</summary>
     public const string MeterName = "SCOFacts.Api";
 
-    private readonly Meter _meter;
-    private readonly Counter<long> _rejected;
-    private readonly Counter<long> _rateLimited;
-    private readonly Counter<long> _databaseUnavailable;
-    private readonly Counter<long> _clusterRestarts;
-    private readonly Counter<long> _verifications;
-    private volatile IReadOnlyList<ProjectionStatus> _projections = [];
+    private static readonly Meter Meter = new(MeterName);
 
-    public ScoFactsMetrics(IMeterFactory meters)
+    private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("scofacts.commands.rejected", "{command}",
+        "Commands refused by a domain rule, by reason (the problem's code, e.g. claim-exists) and kind (validation-failed, not-found, conflict).");
+
+    private static readonly Counter<long> RateLimitedRequests = Meter.CreateCounter<long>("scofacts.requests.rate_limited", "{request}",
+        "Requests answered 429 because their client used up its budget, by budget (read or write).");
+
+    private static readonly Counter<long> DatabaseUnavailableRequests = Meter.CreateCounter<long>("scofacts.requests.database_unavailable", "{request}",
+        "Requests answered 503 because the database could not be reached.");
+
+    private static readonly Counter<long> ClusterRestarts = Meter.CreateCounter<long>("scofacts.local_cluster.restarts", "{restart}",
+        "Times the supervised local PostgreSQL cluster was found dead and started again.");
+
+    private static readonly Counter<long> Verifications = Meter.CreateCounter<long>("scofacts.ledger.verifications", "{verification}",
+        "Background verifications of the log, by outcome (valid, broken, or failed when it could not run).");
+
+    private static IReadOnlyList<ProjectionStatus> _projections = [];
+
+    static ScoFactsMetrics()
     {
-        ArgumentNullException.ThrowIfNull(meters);
-        _meter = meters.Create(MeterName);
-        _rejected = _meter.CreateCounter<long>("scofacts.commands.rejected", "{command}",
-            "Commands refused by a domain rule, by reason (the problem's code, e.g. claim-exists) and kind (validation-failed, not-found, conflict).");
-        _rateLimited = _meter.CreateCounter<long>("scofacts.requests.rate_limited", "{request}",
-            "Requests answered 429 because their client used up its budget, by budget (read or write).");
-        _databaseUnavailable = _meter.CreateCounter<long>("scofacts.requests.database_unavailable", "{request}",
-            "Requests answered 503 because the database could not be reached.");
-        _clusterRestarts = _meter.CreateCounter<long>("scofacts.local_cluster.restarts", "{restart}",
-            "Times the supervised local PostgreSQL cluster was found dead and started again.");
-        _verifications = _meter.CreateCounter<long>("scofacts.ledger.verifications", "{verification}",
-            "Background verifications of the log, by outcome (valid, broken, or failed when it could not run).");
-        _meter.CreateObservableGauge("scofacts.projection.lag.events", ObserveEventsBehind, "{event}",
+        Meter.CreateObservableGauge("scofacts.projection.lag.events", ObserveEventsBehind, "{event}",
             "Events committed after each asynchronous projection's checkpoint, by projection.");
-        _meter.CreateObservableGauge("scofacts.projection.lag", ObserveSecondsBehind, "s",
+        Meter.CreateObservableGauge("scofacts.projection.lag", ObserveSecondsBehind, "s",
             "How long ago the oldest event a projection has not applied was committed, by projection.");
     }
 
     public void CommandRejected(string reason, string kind) =>
-        _rejected.Add(1, new TagList { { "reason", reason }, { "kind", kind } });
+        Rejected.Add(1, new TagList { { "reason", reason }, { "kind", kind } });
 
-    public void RateLimited(string budget) => _rateLimited.Add(1, new TagList { { "budget", budget } });
+    public void RateLimited(string budget) => RateLimitedRequests.Add(1, new TagList { { "budget", budget } });
 
-    public void DatabaseUnavailable() => _databaseUnavailable.Add(1);
+    public void DatabaseUnavailable() => DatabaseUnavailableRequests.Add(1);
 
-    public void LocalClusterRestarted() => _clusterRestarts.Add(1);
+    public void LocalClusterRestarted() => ClusterRestarts.Add(1);
 
-    public void LedgerVerified(string outcome) => _verifications.Add(1, new TagList { { "outcome", outcome } });
+    public void LedgerVerified(string outcome) => Verifications.Add(1, new TagList { { "outcome", outcome } });
 
     /// <summary>The newest sample of the projections' progress, reported by the lag gauges until the next one.</summary>
-    public void ReportProjections(IReadOnlyList<ProjectionStatus> projections) => _projections = projections;
+    public void ReportProjections(IReadOnlyList<ProjectionStatus> projections) => Volatile.Write(ref _projections, projections);
 
-    public void Dispose() => _meter.Dispose();
+    private static IEnumerable<Measurement<long>> ObserveEventsBehind() =>
+        Volatile.Read(ref _projections).Select(p => new Measurement<long>(p.EventsBehind, new KeyValuePair<string, object?>("projection", p.Name)));
 
-    private IEnumerable<Measurement<long>> ObserveEventsBehind() =>
-        _projections.Select(p => new Measurement<long>(p.EventsBehind, new KeyValuePair<string, object?>("projection", p.Name)));
-
-    private IEnumerable<Measurement<double>> ObserveSecondsBehind() =>
-        _projections.Select(p => new Measurement<double>(p.SecondsBehind, new KeyValuePair<string, object?>("projection", p.Name)));
+    private static IEnumerable<Measurement<double>> ObserveSecondsBehind() =>
+        Volatile.Read(ref _projections).Select(p => new Measurement<double>(p.SecondsBehind, new KeyValuePair<string, object?>("projection", p.Name)));
 }

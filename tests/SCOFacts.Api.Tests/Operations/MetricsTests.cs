@@ -1,4 +1,7 @@
 using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using SCOFacts.Api.Tests.Seeding;
 using SCOFacts.Testing;
 using static SCOFacts.Api.Tests.TimeAndAudit.Api;
 
@@ -18,7 +21,18 @@ public sealed class MetricsFactory : ApiFactory
     }
 }
 
+/// <summary>
+/// Alone, not beside other test classes: ASP.NET Core creates its meters per host, and a telemetry pipeline that
+/// subscribes by meter name takes another live host's instruments for its own; in production there is one host.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SingleHostCollection
+{
+    public const string Name = "single host";
+}
+
 /// <summary><c>/metrics</c> serves our own meters, ASP.NET Core's per route and status, and Npgsql's, and they move with traffic.</summary>
+[Collection(SingleHostCollection.Name)]
 public sealed class MetricsTests(MetricsFactory factory) : IClassFixture<MetricsFactory>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
@@ -61,5 +75,28 @@ public sealed class MetricsTests(MetricsFactory factory) : IClassFixture<Metrics
         Assert.True(Prometheus.Sum(scrape, "http_server_request_duration_seconds_count", "http_response_status_code=\"429\"") >= 1, scrape);
         Assert.NotNull(Prometheus.Sum(scrape, "scofacts_projection_lag_seconds", "projection="));
         Assert.Contains("db_client_", scrape, StringComparison.Ordinal);
+        AssertDashboardQueriesExist(scrape);
+    }
+
+    // The shipped Grafana dashboard queries only metrics and labels /metrics serves. Two counters appear only once
+    // they have counted something, which needs an outage: KillPostmasterTests sees them move.
+    private static void AssertDashboardQueriesExist(string scrape)
+    {
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "grafana-dashboard.json")));
+        var queries = dashboard.RootElement.GetProperty("panels").EnumerateArray()
+            .Where(p => p.TryGetProperty("targets", out _))
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("expr").GetString()!))
+            .ToList();
+        Assert.NotEmpty(queries);
+        string[] onlyAfterAnOutage = ["scofacts_local_cluster_restarts_total", "scofacts_requests_database_unavailable_total"];
+        foreach (var query in queries)
+        {
+            foreach (var name in Regex.Matches(query, @"\b(?:scofacts|http_server|db_client)_\w+(?=\{)").Select(m => m.Value).Where(n => !onlyAfterAnOutage.Contains(n)))
+                Assert.True(scrape.Contains(name + "{", StringComparison.Ordinal), $"The dashboard queries {name}, which /metrics does not serve.");
+            if (onlyAfterAnOutage.Any(n => query.Contains(n, StringComparison.Ordinal)))
+                continue;
+            foreach (var label in Regex.Matches(query, @"by \(([^)]*)\)").SelectMany(m => m.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries)).Where(l => l != "le"))
+                Assert.True(scrape.Contains(label + "=\"", StringComparison.Ordinal), $"The dashboard groups by {label}, which no served metric carries.");
+        }
     }
 }
