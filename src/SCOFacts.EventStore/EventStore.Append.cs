@@ -25,7 +25,11 @@ public sealed partial class EventStore
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var result = await AppendAsync(transaction, streamId, expected, events, metadata, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        if (!result.Duplicate) AfterCommit();
+        if (!result.Duplicate)
+        {
+            EventStoreMetrics.RecordAppended(StreamTypeOf(streamId), result.Events.Count);
+            AfterCommit();
+        }
         return result;
     }
 

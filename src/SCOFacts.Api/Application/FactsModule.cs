@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -68,6 +69,7 @@ public static class FactsModule
     public static IServiceCollection AddScoFactsCore(this IServiceCollection services)
     {
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);
+        services.TryAddSingleton<ScoFactsMetrics>();
         services.AddSingleton<FactsProjection>();
         services.AddSingleton(sp =>
         {
@@ -113,6 +115,11 @@ public static class FactsModule
         builder.Services.AddHostedService<SeedOnStart>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
         builder.Services.AddReadinessCheck<ProjectionsHealthCheck>("projections");
+        builder.Services.AddHostedService<ProjectionLagSampler>();
+        builder.Services.AddOptions<LedgerVerificationOptions>().BindConfiguration(LedgerVerificationOptions.Section);
+        builder.Services.AddSingleton<LedgerVerifier>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerVerifier>());
+        builder.Services.AddReadinessCheck<LedgerHealthCheck>("ledger");
         return builder;
     }
 

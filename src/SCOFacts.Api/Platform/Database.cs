@@ -115,3 +115,71 @@ public sealed class ScoFactsDatabase : IAsyncDisposable
         return folder;
     }
 }
+
+/// <summary>
+/// Tells a database that cannot be reached (down, restarting, recovering, out of connections) from one that
+/// answered and refused: the first is the service's trouble and passes, so clients get 503 with Retry-After.
+/// </summary>
+public static class DatabaseFailures
+{
+    /// <summary>The Retry-After sent while the database is away: long enough not to hammer it, short enough to notice its return.</summary>
+    public const int RetryAfterSeconds = 2;
+
+    /// <summary>
+    /// True for failures to reach the server: an Npgsql error without a server error code (refused or broken
+    /// connections, timeouts, an exhausted pool), socket errors, and the server's own "going away" codes:
+    /// connection exceptions (class 08), too many connections (53300), and shutdown or start-up in progress (57P01-57P03).
+    /// </summary>
+    public static bool IsUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException postgres:
+                    return postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+                        || postgres.SqlState is PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.AdminShutdown
+                            or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow;
+                case NpgsqlException:
+                case System.Net.Sockets.SocketException:
+                    return true;
+            }
+        }
+        return false;
+    }
+}
+
+/// <summary>
+/// Supervises the local cluster when this process started one (no connection string configured): restarts its
+/// server with backoff when it dies, then drops the pool's connections to the dead server. Its state is the
+/// <c>local-cluster</c> readiness check.
+/// </summary>
+public sealed class LocalClusterSupervision(
+    ScoFactsDatabase database,
+    IServiceProvider services,
+    ScoFactsMetrics metrics,
+    ILogger<LocalPostgresSupervisor> logger) : BackgroundService
+{
+    private LocalPostgresSupervisor? _supervisor;
+
+    /// <summary>The supervisor's state; null when there is no local cluster to supervise (yet).</summary>
+    public LocalPostgresSupervision? State => _supervisor?.State;
+
+    /// <summary>The supervised cluster, if any.</summary>
+    public LocalPostgresCluster? Cluster => database.LocalCluster;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await database.GetConnectionStringAsync().WaitAsync(stoppingToken);
+        if (database.LocalCluster is not { } cluster)
+            return;
+        var supervisor = new LocalPostgresSupervisor(cluster, logger: logger);
+        supervisor.Restarted += (_, _) =>
+        {
+            services.GetService<NpgsqlDataSource>()?.Clear();
+            metrics.LocalClusterRestarted();
+        };
+        _supervisor = supervisor;
+        await supervisor.RunAsync(stoppingToken);
+    }
+}

@@ -18,7 +18,8 @@ public static class Health
     {
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
-            .AddCheck<MigrationsHealthCheck>("migrations", tags: [ReadyTag]);
+            .AddCheck<MigrationsHealthCheck>("migrations", tags: [ReadyTag])
+            .AddCheck<LocalClusterHealthCheck>("local-cluster", tags: [ReadyTag]);
         return services;
     }
 
@@ -110,5 +111,24 @@ internal sealed class MigrationsHealthCheck(MigrationRunner migrations) : IHealt
         {
             return HealthCheckResult.Unhealthy("Could not read the applied migrations.", e);
         }
+    }
+}
+
+/// <summary>The supervised local cluster: unhealthy while its server is down and being restarted.</summary>
+internal sealed class LocalClusterHealthCheck(LocalClusterSupervision supervision) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (supervision.Cluster is not { } cluster)
+            return Task.FromResult(HealthCheckResult.Healthy("No local cluster: the configured server is not this process's to supervise."));
+        var restarts = supervision.State is { Restarts: > 0 } restarted
+            ? $"; restarted {restarted.Restarts} time(s), last at {restarted.LastRestartAt:O}"
+            : "";
+        return Task.FromResult(supervision.State switch
+        {
+            null or { IsUp: true } => HealthCheckResult.Healthy($"Running in {cluster.Folder}{restarts}."),
+            { } down => HealthCheckResult.Unhealthy(
+                $"The server died at {down.DownSince:O} and is being restarted ({down.FailedAttempts} failed attempt(s){(down.LastError is null ? "" : ": " + down.LastError)}){restarts}."),
+        });
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -21,8 +22,12 @@ public sealed class IdempotencyOptions
     /// <summary>How often a waiting retry looks at the first request's row.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(25);
 
-    /// <summary>How long a running request holds its key before a retry may assume its process died and run the request itself.</summary>
-    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long a running request's hold on its key lasts without renewal; the request renews it every third of
+    /// this while it runs. A retry reaching another process runs the request itself once the lease has run out
+    /// (a retry reaching the process that claimed the key does so at once when nothing there runs it any more).
+    /// </summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>The idempotency key of the request being handled, for endpoints to put into event metadata.</summary>
@@ -49,6 +54,13 @@ public static class IdempotencyExtensions
 /// same key gets 422 <c>idempotency-key-reused</c>. Server errors are not stored: the key is released so that a
 /// retry runs the request again.
 /// </summary>
+/// <remarks>
+/// When the database goes away mid-request the key cannot be released and its row stays <c>running</c>. Each row
+/// names the process that claimed it (<c>owner</c>), and each process knows which keys it is running, so a retry
+/// reaching the same process takes an orphaned key over at once; one reaching another process waits until the
+/// lease, renewed while the request runs, has lapsed. Running a request twice is safe for event writes either
+/// way: the key travels in the events' metadata, and the store answers a repeated key with the original events.
+/// </remarks>
 internal sealed partial class IdempotencyMiddleware(
     RequestDelegate next,
     NpgsqlDataSource dataSource,
@@ -62,6 +74,10 @@ internal sealed partial class IdempotencyMiddleware(
 
     // The headers that carry the result: where it is, which version, how to read the body.
     private static readonly string[] StoredHeaders = ["Location", "Content-Location", "ETag", "Content-Type"];
+
+    // This process's name in the owner column, and the keys its requests are running right now.
+    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    private readonly ConcurrentDictionary<(string Principal, string Key), byte> _running = new();
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -85,14 +101,31 @@ internal sealed partial class IdempotencyMiddleware(
         var deadline = DateTime.UtcNow + settings.WaitTimeout;
         while (true)
         {
-            if (await TryClaimAsync(principal, key, hash, settings, context.RequestAborted))
+            // Only a request that holds the key in this process may claim it: a second one here waits for the first.
+            if (_running.TryAdd((principal, key), 0))
             {
-                await RunAndStoreAsync(context, principal, key);
-                return;
+                var claimed = false;
+                try
+                {
+                    claimed = await TryClaimAsync(principal, key, hash, settings, context.RequestAborted);
+                    if (claimed)
+                    {
+                        await RunAndStoreAsync(context, principal, key, settings);
+                        return;
+                    }
+                }
+                finally
+                {
+                    _running.TryRemove((principal, key), out _);
+                }
             }
             var existing = await ReadAsync(principal, key, context.RequestAborted);
             if (existing is null)
-                continue; // The first request failed and released the key: this one runs it.
+            {
+                // Released by a first request that failed, or not yet written by one that is claiming it here.
+                await Task.Delay(settings.PollInterval, context.RequestAborted);
+                continue;
+            }
             if (!CryptographicOperations.FixedTimeEquals(existing.RequestHash, hash))
             {
                 await WriteProblemAsync(context, ProblemKinds.IdempotencyKeyReused,
@@ -114,21 +147,29 @@ internal sealed partial class IdempotencyMiddleware(
         }
     }
 
-    private async Task RunAndStoreAsync(HttpContext context, string principal, string key)
+    private async Task RunAndStoreAsync(HttpContext context, string principal, string key, IdempotencyOptions settings)
     {
         context.Features.Set<IIdempotencyFeature>(new IdempotencyFeature(key));
         var original = context.Response.Body;
         await using var buffer = new MemoryStream();
         context.Response.Body = buffer;
-        try
+        using (var running = new CancellationTokenSource())
         {
-            await next(context);
-        }
-        catch
-        {
-            context.Response.Body = original;
-            await ReleaseAsync(principal, key);
-            throw;
+            var renewal = RenewLeaseAsync(principal, key, settings.Lease, running.Token);
+            try
+            {
+                await next(context);
+            }
+            catch
+            {
+                context.Response.Body = original;
+                await running.CancelAsync();
+                await renewal;
+                await ReleaseAsync(principal, key);
+                throw;
+            }
+            await running.CancelAsync();
+            await renewal;
         }
         context.Response.Body = original;
 
@@ -181,16 +222,19 @@ internal sealed partial class IdempotencyMiddleware(
             await purge.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        // An expired row is taken over by anyone; a running one whose lease ran out only by the same request.
+        // An expired row is taken over by anyone; a running one by the same request, once its lease ran out or,
+        // when this process claimed it, at once: the caller holds the key here, so no request here still runs it.
         await using var command = dataSource.CreateCommand(
             """
-            insert into idempotency_requests as r (principal, idempotency_key, request_hash, state, lease_until, expires_at)
-            values ($1, $2, $3, 'running', clock_timestamp() + $4, clock_timestamp() + $5)
+            insert into idempotency_requests as r (principal, idempotency_key, request_hash, state, lease_until, expires_at, owner)
+            values ($1, $2, $3, 'running', clock_timestamp() + $4, clock_timestamp() + $5, $6)
             on conflict (principal, idempotency_key) do update
                 set request_hash = excluded.request_hash, state = 'running', lease_until = excluded.lease_until,
-                    status_code = null, headers = null, body = null, created_at = clock_timestamp(), expires_at = excluded.expires_at
+                    status_code = null, headers = null, body = null, created_at = clock_timestamp(), expires_at = excluded.expires_at,
+                    owner = excluded.owner
                 where r.expires_at < clock_timestamp()
-                   or (r.state = 'running' and r.lease_until < clock_timestamp() and r.request_hash = excluded.request_hash)
+                   or (r.state = 'running' and r.request_hash = excluded.request_hash
+                       and (r.lease_until < clock_timestamp() or r.owner = excluded.owner))
             returning true
             """);
         command.Parameters.Add(new() { Value = principal });
@@ -198,7 +242,42 @@ internal sealed partial class IdempotencyMiddleware(
         command.Parameters.Add(new() { Value = hash });
         command.Parameters.Add(new() { Value = settings.Lease });
         command.Parameters.Add(new() { Value = settings.Retention });
+        command.Parameters.Add(new() { Value = _owner });
         return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    // Keeps the key's lease from lapsing while its request runs, so that the lease can be short.
+    private async Task RenewLeaseAsync(string principal, string key, TimeSpan lease, CancellationToken running)
+    {
+        using var timer = new PeriodicTimer(lease / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(running))
+            {
+                try
+                {
+                    await using var command = dataSource.CreateCommand(
+                        """
+                        update idempotency_requests set lease_until = clock_timestamp() + $3
+                        where principal = $1 and idempotency_key = $2 and state = 'running' and owner = $4
+                        """);
+                    command.Parameters.Add(new() { Value = principal });
+                    command.Parameters.Add(new() { Value = key });
+                    command.Parameters.Add(new() { Value = lease });
+                    command.Parameters.Add(new() { Value = _owner });
+                    await command.ExecuteNonQueryAsync(running);
+                }
+                catch (NpgsqlException e)
+                {
+                    // The request itself will meet the same trouble; a missed renewal only shortens the wait of a retry elsewhere.
+                    LogRenewalFailed(logger, e.GetBaseException().Message, key);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (running.IsCancellationRequested)
+        {
+            // The request has finished.
+        }
     }
 
     private async Task<StoredRequest?> ReadAsync(string principal, string key, CancellationToken cancellationToken)
@@ -226,13 +305,14 @@ internal sealed partial class IdempotencyMiddleware(
         await using var command = dataSource.CreateCommand(
             """
             update idempotency_requests set state = 'completed', status_code = $3, headers = $4::jsonb, body = $5
-            where principal = $1 and idempotency_key = $2
+            where principal = $1 and idempotency_key = $2 and owner = $6
             """);
         command.Parameters.Add(new() { Value = principal });
         command.Parameters.Add(new() { Value = key });
         command.Parameters.Add(new() { Value = status });
         command.Parameters.Add(new() { Value = JsonSerializer.Serialize(headers) });
         command.Parameters.Add(new() { Value = body });
+        command.Parameters.Add(new() { Value = _owner });
         await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
@@ -241,15 +321,16 @@ internal sealed partial class IdempotencyMiddleware(
         try
         {
             await using var command = dataSource.CreateCommand(
-                "delete from idempotency_requests where principal = $1 and idempotency_key = $2 and state = 'running'");
+                "delete from idempotency_requests where principal = $1 and idempotency_key = $2 and state = 'running' and owner = $3");
             command.Parameters.Add(new() { Value = principal });
             command.Parameters.Add(new() { Value = key });
+            command.Parameters.Add(new() { Value = _owner });
             await command.ExecuteNonQueryAsync(CancellationToken.None);
         }
         catch (NpgsqlException e)
         {
             // The lease runs out in the end and a retry takes the key over; the original failure is what matters.
-            LogReleaseFailed(logger, e, key);
+            LogReleaseFailed(logger, key, e.GetBaseException().Message);
         }
     }
 
@@ -263,8 +344,11 @@ internal sealed partial class IdempotencyMiddleware(
         }).AsTask();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release idempotency key {Key} after a failed request")]
-    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string key);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not renew the lease of idempotency key {Key}: {Reason}")]
+    private static partial void LogRenewalFailed(ILogger logger, string reason, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release idempotency key {Key} after a failed request: {Reason}")]
+    private static partial void LogReleaseFailed(ILogger logger, string key, string reason);
 
     private sealed record StoredRequest(byte[] RequestHash, int? StatusCode, Dictionary<string, string> Headers, byte[] Body);
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace SCOFacts.Api.Platform;
 
-/// <summary>The host platform resource APIs plug into: database, problems, auth, limits, idempotency, OpenAPI, health.</summary>
+/// <summary>The host platform resource APIs plug into: database, telemetry, problems, auth, limits, idempotency, OpenAPI, health.</summary>
 public static class PlatformExtensions
 {
     public static WebApplicationBuilder AddScoFactsPlatform(this WebApplicationBuilder builder)
@@ -11,7 +11,11 @@ public static class PlatformExtensions
         ArgumentNullException.ThrowIfNull(builder);
         // First, so that the database is migrated before any other hosted service starts.
         builder.AddScoFactsDatabase();
+        builder.AddScoFactsTelemetry();
         var services = builder.Services;
+        // After the database's start-up, so that it stops first: a cluster being stopped on purpose is not restarted.
+        services.AddSingleton<LocalClusterSupervision>();
+        services.AddHostedService(sp => sp.GetRequiredService<LocalClusterSupervision>());
         services.AddOptions<RequestLimitOptions>().BindConfiguration(RequestLimitOptions.Section);
         services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section);
         services.AddScoFactsProblems();
@@ -38,6 +42,7 @@ public static class PlatformExtensions
         app.UseMiddleware<IdempotencyMiddleware>();
         app.MapProblemsApi();
         app.MapHealthApi();
+        app.MapMetricsApi();
         return app;
     }
 }

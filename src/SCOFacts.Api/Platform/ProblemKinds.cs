@@ -64,7 +64,7 @@ public static class ProblemKinds
         "The server failed to handle the request. Nothing about the failure is disclosed; quote the traceId when reporting it. The request may be retried.");
 
     public static ProblemKind ServiceUnavailable { get; } = new("service-unavailable", StatusCodes.Status503ServiceUnavailable, "Service unavailable",
-        "The service cannot handle the request right now (its database is unreachable, say). Retry later.");
+        "The service cannot handle the request right now: its database is unreachable, restarting or recovering. Retry after the number of seconds in the Retry-After header; a write retried with the same Idempotency-Key takes effect once.");
 
     /// <summary>Every platform kind, in the order the API documents them.</summary>
     public static IReadOnlyList<ProblemKind> Platform { get; } =

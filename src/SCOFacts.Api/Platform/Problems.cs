@@ -91,6 +91,9 @@ public static class Problems
         problem.Status = status;
         problem.Instance ??= http.Request.Path.Value;
         problem.Extensions["traceId"] = Activity.Current?.Id ?? http.TraceIdentifier;
+        // A domain refusal names its rule in 'code' (see WriteSupport.Problem); every one passes through here.
+        if (problem.Extensions.TryGetValue("code", out var code) && code is string reason)
+            http.RequestServices.GetService<ScoFactsMetrics>()?.CommandRejected(reason, ProblemKinds.ForStatus(status).Code);
     }
 
     private static void AddExtensions(ProblemDetails problem, IDictionary<string, object?>? extensions)

@@ -82,8 +82,12 @@ public sealed record ProblemDescription(string Code, string Type, int Status, st
     }
 }
 
-/// <summary>Turns exceptions into problems: a client's mistake into its 4xx, anything else into a 500 that discloses nothing.</summary>
-internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problemDetails, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+/// <summary>
+/// Turns exceptions into problems: a client's mistake into its 4xx, an unreachable database into a 503 with
+/// Retry-After, anything else into a 500 that discloses nothing.
+/// </summary>
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problemDetails, ScoFactsMetrics metrics, ILogger<ProblemExceptionHandler> logger)
+    : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -110,6 +114,17 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 problem = Problem(ProblemKinds.ConcurrencyConflict, ProblemKinds.ConcurrencyConflict.Status, "The resource has changed since the version the request expected.");
                 problem.Extensions["currentVersion"] = concurrency.ActualVersion;
                 break;
+            case var unavailable when DatabaseFailures.IsUnavailable(unavailable):
+                LogDatabaseUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path, unavailable.GetBaseException().Message);
+                metrics.DatabaseUnavailable();
+                // Idle pooled connections to a server that went away are dead: drop them now, so that the first
+                // requests after its return do not fail on them one by one.
+                httpContext.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
+                problem = Problem(ProblemKinds.ServiceUnavailable, StatusCodes.Status503ServiceUnavailable,
+                    "The database cannot be reached right now. Retry after Retry-After seconds; a write retried with the same Idempotency-Key takes effect once.");
+                problem.Extensions["retryAfterSeconds"] = DatabaseFailures.RetryAfterSeconds;
+                httpContext.Response.Headers.RetryAfter = DatabaseFailures.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                break;
             default:
                 LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
                 problem = Problem(ProblemKinds.Internal, StatusCodes.Status500InternalServerError, "An unexpected error occurred.");
@@ -122,6 +137,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     private static ProblemDetails Problem(ProblemKind kind, int status, string detail) =>
         new() { Type = kind.Type, Title = kind.Title, Status = status, Detail = detail };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered 503: the database cannot be reached ({Reason})")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string method, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception in {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);

@@ -31,7 +31,7 @@ public sealed class RateLimitBudget
 
 /// <summary>
 /// Fixed-window limits per client, a budget for reads and a smaller one for writes. A client is its API key when
-/// it sent a valid one, else its address. Health probes are never limited.
+/// it sent a valid one, else its address. Health probes and metrics scrapes are never limited.
 /// </summary>
 public static class RateLimits
 {
@@ -50,11 +50,10 @@ public static class RateLimits
 
     private static RateLimitPartition<string> Partition(HttpContext context, RateLimitOptions settings)
     {
-        if (!settings.Enabled || context.Request.Path.StartsWithSegments("/health"))
+        if (!settings.Enabled || Telemetry.IsScrapeOrProbe(context.Request.Path))
             return RateLimitPartition.GetNoLimiter("unlimited");
 
-        var method = context.Request.Method;
-        var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
+        var isRead = IsRead(context.Request.Method);
         var client = context.User.Identity?.IsAuthenticated == true
             ? "key:" + context.User.ScoFactsPrincipalName()
             : "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
@@ -64,12 +63,15 @@ public static class RateLimits
             _ => new FixedWindowRateLimiterOptions { PermitLimit = budget.PermitLimit, Window = budget.Window, QueueLimit = 0 });
     }
 
+    private static bool IsRead(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
+
     private static async ValueTask OnRejectedAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
         var context = rejected.HttpContext;
         var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         var kind = ProblemKinds.RateLimited;
+        context.RequestServices.GetRequiredService<ScoFactsMetrics>().RateLimited(IsRead(context.Request.Method) ? "read" : "write");
         context.Response.StatusCode = kind.Status;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();

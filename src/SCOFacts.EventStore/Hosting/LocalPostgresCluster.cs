@@ -40,6 +40,9 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     private int? _watchdogProcessId;
     private bool _disposed;
 
+    // Between a successful StartAsync and StopAsync/DisposeAsync: the server is meant to run, so a dead one is restarted.
+    private bool _wanted;
+
     private string? _folder;
 
     private LocalPostgresCluster(string? folder, bool throwaway, LocalPostgresClusterOptions options)
@@ -77,6 +80,12 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
 
     /// <summary>The server's log file inside <see cref="Folder"/>.</summary>
     public string LogFile => Path.Combine(Folder, "postgres.log");
+
+    /// <summary>
+    /// Whether the server recorded in the data folder is alive right now. Unlike <see cref="IsRunning"/>, this looks
+    /// at the process, so it turns false the moment the server dies (a crash, a kill -9) without being stopped.
+    /// </summary>
+    public bool IsServerAlive => _folder is not null && ReadRunningPostmaster() is not null;
 
     /// <summary>Whether <see cref="StartAsync"/> has succeeded and <see cref="StopAsync"/> has not run since.</summary>
     public bool IsRunning => _port is not null;
@@ -136,11 +145,13 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
                 _startedHere = false;
                 await WaitUntilAcceptingAsync(running.Value.Port, cancellationToken);
                 _port = running.Value.Port;
+                _wanted = true;
                 return;
             }
 
             await StartServerAsync(cancellationToken);
             _startedHere = true;
+            _wanted = true;
             if (IsThrowaway && _watchdogProcessId is null)
                 await StartWatchdogAsync(cancellationToken);
         }
@@ -160,6 +171,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            _wanted = false;
             await StopServerAsync("fast", cancellationToken);
         }
         finally
@@ -180,6 +192,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         try
         {
             _disposed = true;
+            _wanted = false;
             if (IsThrowaway)
             {
                 await StopThrowawayAsync(_folder);
@@ -198,6 +211,30 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         {
             _gate.Release();
             _gate.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Starts the server again if it is meant to run (started and not stopped since) but its process has died;
+    /// PostgreSQL then recovers from its write-ahead log before it accepts connections, which this waits for.
+    /// Returns true when it restarted the server, false when there was nothing to do.
+    /// </summary>
+    /// <exception cref="PostgresClusterException">The server could not be started (yet): the dead server's sessions may still hold its shared memory.</exception>
+    public async Task<bool> RestartIfDeadAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_disposed || !_wanted || ReadRunningPostmaster() is not null)
+                return false;
+            _port = null;
+            await StartServerAsync(cancellationToken);
+            _startedHere = true;
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
@@ -505,8 +542,18 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         var comm = $"/proc/{pid}/comm";
         if (File.Exists(comm))
         {
-            var name = File.ReadAllText(comm).Trim();
-            return name is "postgres" or "postmaster";
+            try
+            {
+                var name = File.ReadAllText(comm).Trim();
+                // A killed server nobody has reaped yet keeps its name but is a zombie: state Z after "(name) ".
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var state = stat.LastIndexOf(')') is var close and > 0 && close + 2 < stat.Length ? stat[close + 2] : '?';
+                return name is "postgres" or "postmaster" && state is not ('Z' or 'X');
+            }
+            catch (IOException)
+            {
+                return false; // Gone between the check and the read.
+            }
         }
         if (Directory.Exists("/proc"))
             return false;
