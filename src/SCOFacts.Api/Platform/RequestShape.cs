@@ -7,6 +7,9 @@ namespace SCOFacts.Api.Platform;
 /// <summary>Limits on a request's target and headers (section <c>Limits</c>, beside <see cref="RequestLimitOptions"/>).</summary>
 public sealed class RequestShapeOptions
 {
+    /// <summary>The same section as the body limit.</summary>
+    public const string Section = RequestLimitOptions.Section;
+
     /// <summary>The longest request target (path and query) accepted, in bytes; longer ones get 414 <c>uri-too-long</c>.</summary>
     public int MaxRequestTargetBytes { get; set; } = 8 * 1024;
 
@@ -80,7 +83,7 @@ public static class RequestShapeSetup
     public static WebApplicationBuilder AddScoFactsRequestShape(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<RequestShapeOptions>().BindConfiguration(RequestLimitOptions.Section);
+        builder.Services.AddOptions<RequestShapeOptions>().BindConfiguration(RequestShapeOptions.Section);
         builder.Services.AddProblemKind(RequestShapeProblems.UriTooLong);
         builder.Services.AddProblemKind(RequestShapeProblems.HeadersTooLarge);
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<RequestShapeOptions>>((kestrel, shape) =>
