@@ -44,7 +44,10 @@ internal sealed class RequestShapeMiddleware(RequestDelegate next, IOptions<Requ
     public async Task InvokeAsync(HttpContext context)
     {
         var limits = options.Value;
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value + context.Request.QueryString.Value;
+        // Kestrel gives the target as sent; other servers (the test host) may not, and then it is rebuilt.
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw
+            ? raw
+            : context.Request.PathBase.Value + context.Request.Path.Value + context.Request.QueryString.Value;
         if (target.Length > limits.MaxRequestTargetBytes)
         {
             await RefuseAsync(context, RequestShapeProblems.UriTooLong, $"The request target is {target.Length} bytes long; the limit is {limits.MaxRequestTargetBytes}.");
