@@ -61,6 +61,9 @@ internal sealed class ReadCachingMiddleware(RequestDelegate next)
                 return;
             }
         }
+        // The whole body is known, so it goes with its length rather than chunked.
+        if (!response.HasStarted)
+            response.ContentLength = buffer.Length;
         buffer.Position = 0;
         await buffer.CopyToAsync(original, context.RequestAborted);
     }

@@ -30,6 +30,7 @@ public sealed class HttpDetailsTests(ApiFactory factory) : IClassFixture<ApiFact
         var etag = first.Headers.ETag?.Tag;
         Assert.NotNull(etag);
         Assert.True(first.Headers.CacheControl?.NoCache, $"Cache-Control: {first.Headers.CacheControl}");
+        Assert.Equal((await first.Content.ReadAsByteArrayAsync()).Length, first.Content.Headers.ContentLength);
 
         using var again = await GetAsync(factory.Anonymous, $"/api/facts/{fact}", etag);
         Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
