@@ -90,15 +90,17 @@ public static class CliVerbs
     {
         ArgumentNullException.ThrowIfNull(args);
         options ??= new CliOptions();
-        if (args.Length == 0 || IsHostOption(args[0]))
+        if (args.Length == 0)
             return null;
-        if (args[0] == "help")
+        if (args[0] is "help" or "--help" or "-h")
         {
             if (args.Length > 1)
                 return await VerbHelpAsync(args[1], options);
             await WriteHelpAsync(options.Out);
             return Success;
         }
+        if (IsHostOption(args[0]))
+            return null;
         var verb = Registered.FirstOrDefault(v => string.Equals(v.Name, args[0], StringComparison.Ordinal));
         if (verb is null)
         {

@@ -70,11 +70,14 @@ public sealed class CommandLineTests(ITestOutputHelper output)
         Assert.Equal(CliVerbs.UsageError, (await RunInProcessAsync(null, "help", "nope")).ExitCode);
     }
 
-    [Fact]
-    public async Task Help_lists_every_verb_and_what_each_exit_code_means()
+    [Theory]
+    [InlineData("help")]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    public async Task Help_lists_every_verb_and_what_each_exit_code_means(string help)
     {
         FactsVerbs.Register();
-        var (exitCode, stdout, _) = await RunInProcessAsync(null, "help");
+        var (exitCode, stdout, _) = await RunInProcessAsync(null, help);
 
         Assert.Equal(CliVerbs.Success, exitCode);
         foreach (var verb in CliVerbs.Registered)
