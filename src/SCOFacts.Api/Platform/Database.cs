@@ -23,13 +23,8 @@ public sealed class LocalDatabaseOptions
 }
 
 /// <summary>No local cluster (or no database in it) where the settings point, and creating one was not allowed.</summary>
-/// <param name="folder">The full path of the folder that was looked in.</param>
-/// <param name="message">What is missing, naming <paramref name="folder"/>.</param>
-public sealed class LocalDatabaseMissingException(string folder, string message) : Exception(message)
-{
-    /// <summary>The full path of the folder that was looked in.</summary>
-    public string Folder { get; } = folder;
-}
+/// <param name="message">What is missing, naming the full path of the folder that was looked in.</param>
+public sealed class LocalDatabaseMissingException(string message) : Exception(message);
 
 /// <summary>
 /// Where the application's database is: the configured connection string, or a persistent local cluster started
@@ -90,7 +85,7 @@ public sealed class ScoFactsDatabase : IAsyncDisposable
         var options = _options.Value;
         var folder = ReachableFolder(Path.GetFullPath(options.Folder));
         if (!options.CreateIfMissing && !LocalPostgresCluster.ExistsIn(folder))
-            throw new LocalDatabaseMissingException(folder, $"There is no SCOFacts database in {folder} (LocalDatabase:Folder '{options.Folder}' taken from the current folder {Environment.CurrentDirectory}).");
+            throw new LocalDatabaseMissingException($"There is no SCOFacts database in {folder} (LocalDatabase:Folder '{options.Folder}' taken from the current folder {Environment.CurrentDirectory}).");
         var cluster = LocalPostgresCluster.Persistent(folder);
         await cluster.StartAsync();
         _cluster = cluster;
@@ -106,7 +101,7 @@ public sealed class ScoFactsDatabase : IAsyncDisposable
             if (!(bool)(await exists.ExecuteScalarAsync())!)
             {
                 if (!options.CreateIfMissing)
-                    throw new LocalDatabaseMissingException(folder, $"The local cluster in {folder} has no database '{options.DatabaseName}'.");
+                    throw new LocalDatabaseMissingException($"The local cluster in {folder} has no database '{options.DatabaseName}'.");
                 // Identifiers cannot be parameters; the quoted name is escaped.
                 await using var create = new NpgsqlCommand($"create database \"{options.DatabaseName.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection);
                 await create.ExecuteNonQueryAsync();
