@@ -1,8 +1,10 @@
 using SCOFacts.Benchmarks.EventStoreBench;
+using SCOFacts.Benchmarks.LedgerBench;
 using SCOFacts.Benchmarks.Quality;
 
-// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|quality] [--quick] [--appends-only]
+// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality] [--quick] [--appends-only]
 //   eventstore      the event store against raw Npgsql baselines (the default)
+//   ledger          the ledger's sealer catching up against a raw INSERT of the same rows; proof sizes
 //   quality         reconciliation quality on generated data with known truth
 //   --quick         every workload scaled down about 20x: a smoke run, not a measurement
 //   --appends-only  event store rows 1-4 only (skips loading and reading the 1M-event log)
@@ -15,11 +17,14 @@ switch (suite)
     case "eventstore":
         return await EventStoreSuite.RunAsync(quick, appendsOnly);
 
+    case "ledger":
+        return await LedgerSuite.RunAsync(quick);
+
     case "quality":
         QualityBenchmark.Run(Console.Out);
         return 0;
 
     default:
-        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default) or quality, optionally with --quick.");
+        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger or quality, optionally with --quick.");
         return 2;
 }
