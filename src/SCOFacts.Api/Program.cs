@@ -10,7 +10,12 @@ if (await CliVerbs.TryRunAsync(args) is { } exitCode)
 
 // Settings files live next to the application, wherever it is started from; relative paths
 // in settings (the data folder) still mean the folder it was started from.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    ContentRootPath = AppContext.BaseDirectory,
+    EnvironmentName = HostEnvironmentDefault.For(typeof(Program).Assembly, args, Environment.GetEnvironmentVariable),
+});
 builder.AddScoFactsPlatform();
 builder.AddScoFactsFacts();
 builder.AddDesk();

@@ -4,19 +4,29 @@ namespace SCOFacts.EventStore;
 
 public sealed partial class EventStore
 {
+    // Often enough for a progress line a second, rarely enough to cost nothing.
+    private const int ProgressEvery = 10_000;
+
     /// <summary>
     /// Recomputes every stream's hash chain from the stored rows, checks each stream's
     /// recorded head, and recomputes the commit-order digest; with <paramref name="earlier"/>,
     /// also checks that the log still extends that digest (history was only appended to).
     /// </summary>
-    public async Task<VerificationResult> VerifyAsync(LogDigest? earlier = null, CancellationToken cancellationToken = default)
+    public Task<VerificationResult> VerifyAsync(LogDigest? earlier = null, CancellationToken cancellationToken = default) =>
+        VerifyAsync(earlier, progress: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="VerifyAsync(LogDigest?, CancellationToken)"/>, reporting the rows read so far to
+    /// <paramref name="progress"/>: every event is read twice (its chain, then the digest), so the total is twice the event count.
+    /// </summary>
+    public async Task<VerificationResult> VerifyAsync(LogDigest? earlier, IProgress<long>? progress, CancellationToken cancellationToken = default)
     {
         await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
         // One snapshot for every query, so concurrent appends cannot look like breaks.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var breaks = new List<(FeedPosition Order, ChainBreak Break)>();
-        var (events, streams) = await VerifyChainsAsync(connection, transaction, breaks, cancellationToken);
-        var (current, extends) = await VerifyDigestAsync(connection, transaction, earlier, breaks, cancellationToken);
+        var (events, streams) = await VerifyChainsAsync(connection, transaction, breaks, progress, cancellationToken);
+        var (current, extends) = await VerifyDigestAsync(connection, transaction, earlier, breaks, progress, events, cancellationToken);
         var ordered = breaks.OrderBy(b => b.Order).Select(b => b.Break).ToList();
         return new VerificationResult(events, streams, ordered, extends, current);
     }
@@ -36,7 +46,7 @@ public sealed partial class EventStore
     }
 
     private static async Task<(long Events, long Streams)> VerifyChainsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        List<(FeedPosition, ChainBreak)> breaks, CancellationToken cancellationToken)
+        List<(FeedPosition, ChainBreak)> breaks, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         var heads = new Dictionary<string, (long Version, byte[]? Hash)>(StringComparer.Ordinal);
         await using (var command = new NpgsqlCommand("SELECT stream_id, version, last_hash FROM streams", connection, transaction))
@@ -72,6 +82,7 @@ public sealed partial class EventStore
             while (await reader.ReadAsync(cancellationToken))
             {
                 events++;
+                if (events % ProgressEvery == 0) progress?.Report(events);
                 var position = reader.GetInt64(0);
                 var tx = reader.GetFieldValue<ulong>(1);
                 var streamId = reader.GetString(2);
@@ -111,6 +122,7 @@ public sealed partial class EventStore
             }
         }
         CloseStream();
+        progress?.Report(events);
 
         foreach (var (streamId, head) in heads)
         {
@@ -121,7 +133,7 @@ public sealed partial class EventStore
     }
 
     private static async Task<(LogDigest Current, bool? Extends)> VerifyDigestAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        LogDigest? earlier, List<(FeedPosition, ChainBreak)> breaks, CancellationToken cancellationToken)
+        LogDigest? earlier, List<(FeedPosition, ChainBreak)> breaks, IProgress<long>? progress, long readBefore, CancellationToken cancellationToken)
     {
         var digest = EventHash.EmptyDigest;
         long count = 0;
@@ -142,6 +154,7 @@ public sealed partial class EventStore
                 position = new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
                 digest = EventHash.ExtendDigest(digest, reader.GetFieldValue<byte[]>(2));
                 count++;
+                if (count % ProgressEvery == 0) progress?.Report(readBefore + count);
                 if (earlier is not null && count == earlier.EventCount)
                 {
                     extends = position == earlier.Position && Convert.ToHexStringLower(digest) == earlier.Hash;
@@ -151,6 +164,7 @@ public sealed partial class EventStore
                 }
             }
         }
+        progress?.Report(readBefore + count);
         if (earlier is not null && count < earlier.EventCount)
         {
             extends = false;

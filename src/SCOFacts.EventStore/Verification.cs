@@ -15,7 +15,7 @@ public sealed record LogDigest(FeedPosition Position, long EventCount, string Ha
 /// <param name="Reason">What is wrong, in words.</param>
 public sealed record ChainBreak(string? StreamId, long? StreamVersion, long? GlobalPosition, string Reason);
 
-/// <summary>The outcome of <see cref="EventStore.VerifyAsync"/>.</summary>
+/// <summary>The outcome of <see cref="EventStore.VerifyAsync(LogDigest?, CancellationToken)"/>.</summary>
 /// <param name="EventsChecked">Events whose hashes were recomputed.</param>
 /// <param name="StreamsChecked">Streams whose chains were walked.</param>
 /// <param name="Breaks">Every break found, first in log order first.</param>

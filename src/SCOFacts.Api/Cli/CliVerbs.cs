@@ -51,8 +51,11 @@ public static class CliVerbs
     private static readonly List<ICliVerb> Verbs = [new KeysVerb()];
     private static readonly Lock Gate = new();
 
-    /// <summary>Exit codes: success, a failure while running, a usage error.</summary>
+    /// <summary>Exit codes: success, a failure while running (a check found a problem, a record was rejected), a usage error.</summary>
     public const int Success = 0, Failure = 1, UsageError = 2;
+
+    /// <summary>Exit code: the database could not be found or reached.</summary>
+    public const int NoDatabase = 3;
 
     /// <summary>The registered verbs.</summary>
     public static IReadOnlyList<ICliVerb> Registered
@@ -78,8 +81,10 @@ public static class CliVerbs
     }
 
     /// <summary>
-    /// Runs the verb <paramref name="args"/> names and returns its exit code, or null when the arguments are not a
-    /// verb (no arguments, or host options such as <c>--urls</c>), so that the caller starts the web host.
+    /// Runs the verb <paramref name="args"/> names and returns its exit code, or null when the arguments are host
+    /// options (none, or options such as <c>--urls</c> or <c>urls=...</c>), so that the caller starts the web host.
+    /// A first argument that is neither a verb nor an option is a mistyped verb: the help goes to standard error and
+    /// the exit code is <see cref="UsageError"/>, rather than a second server starting on the same data.
     /// </summary>
     public static async Task<int?> TryRunAsync(string[] args, CliOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -89,12 +94,26 @@ public static class CliVerbs
             return null;
         if (args[0] is "help" or "--help" or "-h")
         {
+            if (args.Length > 1)
+                return await VerbHelpAsync(args[1], options);
             await WriteHelpAsync(options.Out);
             return Success;
         }
+        if (IsHostOption(args[0]))
+            return null;
         var verb = Registered.FirstOrDefault(v => string.Equals(v.Name, args[0], StringComparison.Ordinal));
         if (verb is null)
-            return null;
+        {
+            await options.Error.WriteLineAsync($"Unknown verb '{args[0]}'.");
+            await WriteHelpAsync(options.Error);
+            return UsageError;
+        }
+        var arguments = args[1..];
+        if (arguments.Any(a => a is "--help" or "-h"))
+        {
+            await WriteVerbHelpAsync(options.Out, verb);
+            return Success;
+        }
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
         // Standard output is the verb's; the host's own messages go to standard error, warnings only.
@@ -103,16 +122,40 @@ public static class CliVerbs
         // Console-specific rules outrank appsettings' general Logging:LogLevel ones.
         builder.Logging.AddFilter<ConsoleLoggerProvider>(category: null, LogLevel.Warning);
         builder.Logging.AddFilter<ConsoleLoggerProvider>(typeof(ScoFactsDatabase).FullName, LogLevel.Information);
-        if (verb.UsesDatabase(args[1..]))
+        // A failed start is reported below in one sentence, not as the host's stack trace.
+        builder.Logging.AddFilter<ConsoleLoggerProvider>("Microsoft.Extensions.Hosting", LogLevel.None);
+        if (verb.UsesDatabase(arguments))
+        {
             builder.AddScoFactsDatabase();
+            // A verb works on the store the API serves; it never creates an empty one where it happens to run.
+            builder.Services.PostConfigure<LocalDatabaseOptions>(o => o.CreateIfMissing = false);
+        }
         verb.ConfigureServices(builder);
         options.ConfigureHost?.Invoke(builder);
 
         using var host = builder.Build();
-        await host.StartAsync(cancellationToken);
         try
         {
-            return await verb.RunAsync(new CliContext(host.Services, options.Out, options.Error), args[1..], cancellationToken);
+            await host.StartAsync(cancellationToken);
+        }
+        catch (LocalDatabaseMissingException e)
+        {
+            await options.Error.WriteLineAsync(e.Message);
+            await options.Error.WriteLineAsync(
+                "Run the verb from the folder the API runs in, or point LocalDatabase__Folder at the API's data folder " +
+                "(or ConnectionStrings__SCOFacts at its server). Nothing was created.");
+            await StopQuietlyAsync(host);
+            return NoDatabase;
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            await options.Error.WriteLineAsync($"The database could not be reached: {e.Message}");
+            await StopQuietlyAsync(host);
+            return NoDatabase;
+        }
+        try
+        {
+            return await verb.RunAsync(new CliContext(host.Services, options.Out, options.Error), arguments, cancellationToken);
         }
         catch (CliUsageException e)
         {
@@ -127,11 +170,61 @@ public static class CliVerbs
         }
     }
 
+    // Host options reach the web host: --urls x, /urls x, urls=x.
+    private static bool IsHostOption(string argument) =>
+        argument.StartsWith('-') || argument.StartsWith('/') || argument.Contains('=', StringComparison.Ordinal);
+
+    private static async Task StopQuietlyAsync(IHost host)
+    {
+        // The database service stops a cluster it started even when start-up failed half way.
+        try
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+        catch (InvalidOperationException)
+        {
+            // Nothing had started.
+        }
+    }
+
+    private static async Task<int> VerbHelpAsync(string name, CliOptions options)
+    {
+        if (Registered.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.Ordinal)) is { } verb)
+        {
+            await WriteVerbHelpAsync(options.Out, verb);
+            return Success;
+        }
+        await options.Error.WriteLineAsync($"Unknown verb '{name}'.");
+        await WriteHelpAsync(options.Error);
+        return UsageError;
+    }
+
+    private static async Task WriteVerbHelpAsync(TextWriter output, ICliVerb verb)
+    {
+        await output.WriteLineAsync("Usage:");
+        await output.WriteLineAsync(verb.Usage);
+        await output.WriteLineAsync();
+        await output.WriteLineAsync(ExitCodes);
+    }
+
+    private const string ExitCodes = """
+        Exit codes: 0 done; 1 the verb ran and found a problem (a broken chain, a rejected record, a difference);
+        2 wrong arguments or an unknown verb; 3 no database where the settings point (nothing is created), or it cannot be reached.
+        Results go to standard output; errors and progress to standard error.
+        """;
+
     private static async Task WriteHelpAsync(TextWriter output)
     {
-        await output.WriteLineAsync("SCOFacts API. With no verb, serves the API. Verbs:");
+        await output.WriteLineAsync("SCOFacts API. With no verb (or only host options such as --urls), serves the API.");
+        await output.WriteLineAsync("Usage: SCOFacts.Api [VERB ARGS... | help [VERB] | VERB --help]");
+        await output.WriteLineAsync("Verbs:");
         foreach (var verb in Registered)
             await output.WriteLineAsync(verb.Usage);
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("A verb uses the API's settings and its database: the same connection string, or the local cluster in");
+        await output.WriteLineAsync("LocalDatabase:Folder (.data/postgres) under the current folder. Run verbs from the folder the API runs in.");
+        await output.WriteLineAsync();
+        await output.WriteLineAsync(ExitCodes);
     }
 }
 

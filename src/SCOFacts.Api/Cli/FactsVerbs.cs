@@ -145,16 +145,26 @@ internal sealed class ProjectionsVerb : FactsVerb
         if (chosen.Count == 0) throw new CliUsageException($"No rebuildable projection '{name}'. Known: {string.Join(", ", rebuildable.Select(p => p.Name))}.");
 
         var rebuilder = context.Services.GetRequiredService<ProjectionRebuilder>();
+        var events = await CountEventsAsync(context, cancellationToken);
         var differences = 0L;
         foreach (var projection in chosen)
         {
-            var report = await rebuilder.RebuildAsync(projection, replace: !verify, cancellationToken);
+            var progress = new CliProgress(context.Error, $"{(verify ? "verify" : "rebuild")} {projection.Name}", events, "events");
+            var report = await rebuilder.RebuildAsync(projection, replace: !verify, progress, cancellationToken);
+            progress.Finish(report.EventsReplayed);
             differences += report.DifferenceCount;
             await context.Out.WriteLineAsync(
                 $"{projection.Name}: {report.EventsReplayed} events replayed, {report.DifferenceCount} rows differ{(report.Replaced ? ", live rows replaced" : "")}.");
             foreach (var d in report.Differences) await context.Out.WriteLineAsync($"  {d.Table} {d.Side}: {d.Row}");
         }
         return verify && differences > 0 ? CliVerbs.Failure : CliVerbs.Success;
+    }
+
+    /// <summary>How many events the log holds: the total that progress is measured against.</summary>
+    internal static async Task<long> CountEventsAsync(CliContext context, CancellationToken cancellationToken)
+    {
+        await using var command = context.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand("select count(*) from events");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }
 
@@ -177,7 +187,10 @@ internal sealed class AuditVerb : FactsVerb
             from = ReadDigest(await File.ReadAllTextAsync(file, cancellationToken))
                 ?? throw new CliUsageException($"{file} holds no digest: keep the JSON GET /api/audit/digest returns, or its token.");
         }
-        var result = await context.Services.GetRequiredService<EventStore.EventStore>().VerifyAsync(from, cancellationToken);
+        // Every event is read twice: once along its stream's chain, once into the commit-order digest.
+        var progress = new CliProgress(context.Error, "audit verify", 2 * await ProjectionsVerb.CountEventsAsync(context, cancellationToken), "rows");
+        var result = await context.Services.GetRequiredService<EventStore.EventStore>().VerifyAsync(from, progress, cancellationToken);
+        progress.Finish(result.EventsChecked + result.Current.EventCount);
         await context.Out.WriteLineAsync($"{result.EventsChecked} events in {result.StreamsChecked} streams checked.");
         foreach (var b in result.Breaks)
             await context.Out.WriteLineAsync($"BROKEN: stream {b.StreamId ?? "(log)"} version {b.StreamVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} position {b.GlobalPosition?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}: {b.Reason}");

@@ -55,8 +55,6 @@ public static class FactsApi
     {
         if (WriteSupport.TryPage(limit, cursor, out var size, out var after) is { } badPage) return badPage;
         if (WriteSupport.TryTimeAxes(validAt, knownAt, out var valid, out var known) is { } badTime) return badTime;
-        if (verdict is not (null or "consensus" or "contested" or "settled" or "single-source" or "unverified"))
-            return Problems.Malformed("verdict must be consensus, contested, settled, single-source or unverified.");
         return TypedResults.Ok(await ListAsOfAsync(queries, reader, new FactFilter(subject, property, verdict, source), valid, known, after, size, cancellationToken));
     }
 

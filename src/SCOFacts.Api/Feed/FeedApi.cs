@@ -6,7 +6,7 @@ using SCOFacts.EventStore;
 namespace SCOFacts.Api.Feed;
 
 /// <summary>One event of the global change feed.</summary>
-/// <param name="Cursor">Pass as <c>after</c> (or as Last-Event-ID) to continue after this event.</param>
+/// <param name="Cursor">Pass as <c>cursor</c> (or as Last-Event-ID) to continue after this event.</param>
 /// <param name="StreamId">The fact or source stream, e.g. fact-sco.founded-on.</param>
 /// <param name="Version">The stream's version after the event.</param>
 /// <param name="Type">The event type.</param>
@@ -42,7 +42,7 @@ public static class FeedApi
             .Produces<PageResponse<FeedItem>>().ProducesProblem(StatusCodes.Status400BadRequest)
             .WithExamples(response: AuditExamples.Feed);
         group.MapGet("/stream", StreamAsync).WithName("StreamFeed")
-            .WithSummary("The feed as Server-Sent Events; reconnect with Last-Event-ID (or ?after=) to resume exactly where you stopped.")
+            .WithSummary("The feed as Server-Sent Events; reconnect with Last-Event-ID (or ?cursor=) to resume exactly where you stopped.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status400BadRequest)
             .WithResponseExample(StatusCodes.Status200OK, AuditExamples.FeedStream, "text/event-stream");
         return app;
@@ -55,22 +55,40 @@ public static class FeedApi
         return ReadModels.Cursor.TryDecode(cursor, out var text) && FeedPosition.TryParse(text, out position);
     }
 
-    private static async Task<IResult> PageAsync(string? after, int? limit, EventStore.EventStore store, CancellationToken cancellationToken)
+    /// <summary>
+    /// The feed pages with <c>cursor</c> and <c>limit</c> like every list. It once used <c>after</c>, which still
+    /// works as a deprecated alias; both at once must agree.
+    /// </summary>
+    private static IResult? TryCursor(string? cursor, string? after, out string? chosen)
     {
-        var size = limit ?? 100;
-        if (size is < 1 or > 1000) return Problems.Malformed("limit must be between 1 and 1000.");
-        if (!TryPosition(after, out var position)) return Problems.Malformed("'after' is not a feed cursor this API issued.");
+        chosen = cursor ?? after;
+        if (cursor is not null && after is not null && cursor != after)
+            return QueryParameters.Bad("after", "'after' is the old name of 'cursor'; send only 'cursor'.");
+        return null;
+    }
+
+    private static async Task<IResult> PageAsync(string? cursor, string? after, int? limit, EventStore.EventStore store, CancellationToken cancellationToken)
+    {
+        if (TryCursor(cursor, after, out var chosen) is { } conflict) return conflict;
+        if (WriteSupport.TryPage(limit, null, out var size, out _) is { } badPage) return badPage;
+        if (!TryPosition(chosen, out var position))
+            return QueryParameters.Bad(cursor is null ? "after" : QueryParameters.Cursor, "The cursor is not a feed cursor this API issued.");
         var page = await store.ReadFeedAsync(position, size, cancellationToken);
         return TypedResults.Ok(new PageResponse<FeedItem>(page.Events.Select(FeedItem.From).ToList(),
             ReadModels.Cursor.Encode(page.Next.ToString())));
     }
 
-    private static async Task StreamAsync(HttpContext context, string? after, EventStore.EventStore store)
+    private static async Task StreamAsync(HttpContext context, string? cursor, string? after, EventStore.EventStore store)
     {
-        var resume = context.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? after;
+        if (TryCursor(cursor, after, out var chosen) is { } conflict)
+        {
+            await conflict.ExecuteAsync(context);
+            return;
+        }
+        var resume = context.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? chosen;
         if (!TryPosition(resume, out var position))
         {
-            await Problems.Malformed("Last-Event-ID / after is not a feed cursor this API issued.").ExecuteAsync(context);
+            await QueryParameters.Bad(QueryParameters.Cursor, "Last-Event-ID / cursor is not a feed cursor this API issued.").ExecuteAsync(context);
             return;
         }
         var aborted = context.RequestAborted;

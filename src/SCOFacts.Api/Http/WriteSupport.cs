@@ -95,19 +95,20 @@ public static class WriteSupport
     {
         knownAt = null;
         if (!TryValidAt(validAtText, out validAt))
-            return Problems.Malformed($"validAt '{validAtText}' is not a date (use 2017, 2017-06 or 2017-06-09).");
+            return QueryParameters.Bad("validAt", $"validAt '{validAtText}' is not a date (use 2017, 2017-06 or 2017-06-09).");
         if (!TryKnownAt(knownAtText, out knownAt))
-            return Problems.Malformed($"knownAt '{knownAtText}' is not an ISO 8601 timestamp (e.g. 2026-01-31T12:00:00Z).");
+            return QueryParameters.Bad("knownAt", $"knownAt '{knownAtText}' is not an ISO 8601 timestamp (e.g. 2026-01-31T12:00:00Z).");
         return null;
     }
 
-    /// <summary>Page size 1..100 (20 by default) and the decoded cursor; a 400 problem otherwise.</summary>
+    /// <summary>Page size (<see cref="QueryParameters.Limit"/>, the same range on every list) and the decoded cursor; a 400 problem naming the parameter otherwise.</summary>
     public static IResult? TryPage(int? limit, string? cursor, out int size, out string? after)
     {
-        size = limit ?? 20;
+        size = limit ?? QueryParameters.DefaultLimit;
         after = null;
-        if (size is < 1 or > 100) return Problems.Malformed("limit must be between 1 and 100.");
-        return ReadModels.Cursor.TryDecode(cursor, out after) ? null : Problems.Malformed("The cursor is not one this API issued.");
+        if (size is < 1 or > QueryParameters.MaxLimit)
+            return QueryParameters.Bad(QueryParameters.Limit, $"limit must be between 1 and {QueryParameters.MaxLimit}.");
+        return ReadModels.Cursor.TryDecode(cursor, out after) ? null : QueryParameters.Bad(QueryParameters.Cursor, "The cursor is not one this API issued.");
     }
 
     /// <summary>Documents the refusals every claim write can answer with: 404, 409, 412 and 422 problems.</summary>

@@ -14,7 +14,17 @@ public sealed class LocalDatabaseOptions
 
     /// <summary>The database created in the local cluster.</summary>
     public string DatabaseName { get; set; } = "scofacts";
+
+    /// <summary>
+    /// Whether a missing local cluster or database is created. The command-line verbs turn it off: a verb run from
+    /// the wrong folder must not quietly start an empty store beside the real one.
+    /// </summary>
+    public bool CreateIfMissing { get; set; } = true;
 }
+
+/// <summary>No local cluster (or no database in it) where the settings point, and creating one was not allowed.</summary>
+/// <param name="message">What is missing, naming the full path of the folder that was looked in.</param>
+public sealed class LocalDatabaseMissingException(string message) : Exception(message);
 
 /// <summary>
 /// Where the application's database is: the configured connection string, or a persistent local cluster started
@@ -52,7 +62,11 @@ public sealed class ScoFactsDatabase : IAsyncDisposable
             return;
         var cluster = _cluster;
         _cluster = null;
-        _logger.LogInformation("Stopping the local PostgreSQL cluster in {Folder}", cluster.Folder);
+        // A cluster found running (the API's, when a verb runs beside it) is left running, and said so only in detail.
+        if (cluster.StartedHere)
+            _logger.LogInformation("Stopping the local PostgreSQL cluster in {Folder}", cluster.Folder);
+        else
+            _logger.LogDebug("Leaving the local PostgreSQL cluster in {Folder} running: this process did not start it", cluster.Folder);
         await cluster.DisposeAsync();
     }
 
@@ -69,7 +83,10 @@ public sealed class ScoFactsDatabase : IAsyncDisposable
         }
 
         var options = _options.Value;
-        var cluster = LocalPostgresCluster.Persistent(ReachableFolder(Path.GetFullPath(options.Folder)));
+        var folder = ReachableFolder(Path.GetFullPath(options.Folder));
+        if (!options.CreateIfMissing && !LocalPostgresCluster.ExistsIn(folder))
+            throw new LocalDatabaseMissingException($"There is no SCOFacts database in {folder} (LocalDatabase:Folder '{options.Folder}' taken from the current folder {Environment.CurrentDirectory}).");
+        var cluster = LocalPostgresCluster.Persistent(folder);
         await cluster.StartAsync();
         _cluster = cluster;
         _logger.LogInformation(
@@ -83,6 +100,8 @@ public sealed class ScoFactsDatabase : IAsyncDisposable
             exists.Parameters.Add(new() { Value = options.DatabaseName });
             if (!(bool)(await exists.ExecuteScalarAsync())!)
             {
+                if (!options.CreateIfMissing)
+                    throw new LocalDatabaseMissingException($"The local cluster in {folder} has no database '{options.DatabaseName}'.");
                 // Identifiers cannot be parameters; the quoted name is escaped.
                 await using var create = new NpgsqlCommand($"create database \"{options.DatabaseName.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection);
                 await create.ExecuteNonQueryAsync();

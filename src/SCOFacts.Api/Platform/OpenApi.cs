@@ -22,7 +22,8 @@ public static class OpenApi
 
         **Errors** are RFC 9457 problem details (`application/problem+json`); `type` is `/problems/{code}`, which
         describes the error. **Concurrency**: reads return `ETag` (the stream version); send it back as `If-Match`
-        on writes, and a stale one gets 412. **Retries**: send `Idempotency-Key` on POSTs; a retry with the same
+        on writes, and a stale one gets 412. Reads also answer `304 Not Modified` to `If-None-Match` with a
+        current ETag, and lists give the next page in a `Link: rel="next"` header as well as in `nextCursor`. **Retries**: send `Idempotency-Key` on POSTs; a retry with the same
         key returns the original response. **Rate limits** answer 429 with `Retry-After`.
         """;
 
@@ -52,6 +53,7 @@ public static class OpenApi
             options.SupportNonNullableReferenceTypes();
             options.OperationFilter<EndpointExamplesFilter>();
             options.OperationFilter<ProblemResponsesFilter>();
+            options.OperationFilter<QueryParametersFilter>();
             options.SchemaFilter<SchemaExampleFilter>();
         });
         return services;

@@ -18,6 +18,7 @@ public static class PlatformExtensions
         services.AddHostedService(sp => sp.GetRequiredService<LocalClusterSupervision>());
         services.AddOptions<RequestLimitOptions>().BindConfiguration(RequestLimitOptions.Section);
         services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section);
+        builder.AddScoFactsRequestShape();
         services.AddScoFactsProblems();
         services.AddScoFactsAuth();
         services.AddScoFactsRateLimits();
@@ -32,14 +33,18 @@ public static class PlatformExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseScoFactsProblems();
+        // Before anything else reads the request: Kestrel's bare 414 and 431 are replaced by problems here.
+        app.UseMiddleware<RequestShapeMiddleware>();
         app.UseScoFactsOpenApi();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseMiddleware<QueryParameterMiddleware>();
         app.UseAuthentication();
         // After authentication, to count per API key; before authorization, so that refused writes count too.
         app.UseRateLimiter();
         app.UseAuthorization();
         // After authorization: a key is claimed only for requests that are allowed to run.
         app.UseMiddleware<IdempotencyMiddleware>();
+        app.UseMiddleware<ReadCachingMiddleware>();
         app.MapProblemsApi();
         app.MapHealthApi();
         app.MapMetricsApi();

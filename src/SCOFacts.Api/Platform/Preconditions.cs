@@ -64,7 +64,10 @@ public static class Preconditions
             return "must be a strong ETag (a weak one never matches)";
         if (value.Length < 3 || value[0] != '"' || value[^1] != '"')
             return "must be a quoted ETag";
+        // A read's ETag carries a hash of the body after the version ("7.3f9a..."); the version is what a write checks.
         var inner = value[1..^1];
+        if (inner.IndexOf('.', StringComparison.Ordinal) is var dot and > 0)
+            inner = inner[..dot];
         if (!long.TryParse(inner, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
             return "must be an ETag this API issued (a stream version)";
         version = parsed;

@@ -64,8 +64,6 @@ public static class SourcesApi
     private static async Task<IResult> ListAsync(FactQueries queries, string? orderBy, string? cursor, int? limit, CancellationToken cancellationToken)
     {
         if (WriteSupport.TryPage(limit, cursor, out var size, out var after) is { } bad) return bad;
-        if (orderBy is not (null or "id" or "reliability"))
-            return Problems.Malformed("orderBy must be 'id' or 'reliability'.");
         var page = await queries.ListSourcesAsync(orderBy == "reliability", after, size, cancellationToken);
         return TypedResults.Ok(new PageResponse<SourceResponse>(page.Items.Select(SourceResponse.From).ToList(), page.NextCursor));
     }

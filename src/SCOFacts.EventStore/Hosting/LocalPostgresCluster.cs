@@ -90,6 +90,14 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     /// <summary>Whether <see cref="StartAsync"/> has succeeded and <see cref="StopAsync"/> has not run since.</summary>
     public bool IsRunning => _port is not null;
 
+    /// <summary>
+    /// Whether this instance started the server (and so stops it on dispose); false for one it found already running.
+    /// </summary>
+    public bool StartedHere => _startedHere;
+
+    /// <summary>Whether <paramref name="folder"/> holds a cluster created earlier (its data directory exists).</summary>
+    public static bool ExistsIn(string folder) => File.Exists(Path.Combine(Path.GetFullPath(folder), "data", "PG_VERSION"));
+
     /// <summary>The TCP port the server listens on at 127.0.0.1.</summary>
     /// <exception cref="InvalidOperationException">The cluster is not running.</exception>
     public int Port => _port ?? throw new InvalidOperationException("The cluster is not running; call StartAsync first.");

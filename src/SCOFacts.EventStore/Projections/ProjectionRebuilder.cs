@@ -38,7 +38,11 @@ public sealed class ProjectionRebuilder(EventStore store)
     private const int BatchSize = 1000;
 
     /// <summary>Rebuilds a projection; with <paramref name="replace"/> false nothing is changed.</summary>
-    public async Task<RebuildReport> RebuildAsync(IProjection projection, bool replace, CancellationToken cancellationToken = default)
+    public Task<RebuildReport> RebuildAsync(IProjection projection, bool replace, CancellationToken cancellationToken = default) =>
+        RebuildAsync(projection, replace, progress: null, cancellationToken);
+
+    /// <summary>As <see cref="RebuildAsync(IProjection, bool, CancellationToken)"/>, reporting the events replayed so far after each batch.</summary>
+    public async Task<RebuildReport> RebuildAsync(IProjection projection, bool replace, IProgress<long>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(projection);
         if (projection.Tables.Count == 0)
@@ -65,8 +69,8 @@ public sealed class ProjectionRebuilder(EventStore store)
         }
 
         var replayed = inline
-            ? await ReplayByStreamAsync(connection, transaction, projection, cancellationToken)
-            : await ReplayFeedAsync(connection, transaction, projection, upTo!.Value, cancellationToken);
+            ? await ReplayByStreamAsync(connection, transaction, projection, progress, cancellationToken)
+            : await ReplayFeedAsync(connection, transaction, projection, upTo!.Value, progress, cancellationToken);
 
         var differences = new List<RowDifference>();
         long differenceCount = 0;
@@ -110,7 +114,8 @@ public sealed class ProjectionRebuilder(EventStore store)
 
     // Inline projections saw each stream's events in version order, one append at a time;
     // replaying stream by stream gives them the same view.
-    private async Task<long> ReplayByStreamAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection projection, CancellationToken cancellationToken)
+    private async Task<long> ReplayByStreamAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection projection, IProgress<long>? progress,
+        CancellationToken cancellationToken)
     {
         long replayed = 0;
         var afterStream = "";
@@ -128,11 +133,13 @@ public sealed class ProjectionRebuilder(EventStore store)
             foreach (var run in RunsByStream(batch))
                 await projection.ApplyAsync(transaction, run, cancellationToken);
             replayed += batch.Count;
+            progress?.Report(replayed);
             (afterStream, afterVersion) = (batch[^1].StreamId, batch[^1].StreamVersion);
         }
     }
 
-    private async Task<long> ReplayFeedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection projection, FeedPosition upTo, CancellationToken cancellationToken)
+    private async Task<long> ReplayFeedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection projection, FeedPosition upTo,
+        IProgress<long>? progress, CancellationToken cancellationToken)
     {
         long replayed = 0;
         var after = FeedPosition.Start;
@@ -151,6 +158,7 @@ public sealed class ProjectionRebuilder(EventStore store)
             if (batch.Count == 0) break;
             await projection.ApplyAsync(transaction, batch, cancellationToken);
             replayed += batch.Count;
+            progress?.Report(replayed);
             after = batch[^1].FeedPosition;
         }
         return replayed;

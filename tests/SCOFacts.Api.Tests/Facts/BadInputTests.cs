@@ -317,7 +317,7 @@ public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory
     [InlineData("/api/facts?validAt=yesterday")]
     [InlineData("/api/facts?knownAt=garbage")]
     [InlineData("/api/facts?limit=0")]
-    [InlineData("/api/facts?limit=101")]
+    [InlineData("/api/facts?limit=1001")]
     [InlineData("/api/facts?limit=ten")]
     [InlineData("/api/facts?cursor=garbage")]
     [InlineData("/api/facts?cursor=%25%25%25")]

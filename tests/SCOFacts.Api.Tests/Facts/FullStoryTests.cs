@@ -49,7 +49,7 @@ public sealed class FullStoryTests(ApiFactory factory) : IClassFixture<ApiFactor
         using (var contested = await factory.Anonymous.GetAsync($"/api/facts/{factId}"))
         {
             Assert.Equal(HttpStatusCode.OK, contested.StatusCode);
-            Assert.Equal("\"3\"", contested.Headers.ETag?.Tag);
+            Assert.StartsWith("\"3.", contested.Headers.ETag?.Tag);
             var body = await contested.BodyAsync();
             Assert.Equal("contested", body.GetProperty("verdict").GetString());
             Assert.Equal(3, body.GetProperty("version").GetInt64());
@@ -80,7 +80,7 @@ public sealed class FullStoryTests(ApiFactory factory) : IClassFixture<ApiFactor
 
         using (var settled = await factory.Anonymous.GetAsync($"/api/facts/{factId}"))
         {
-            Assert.Equal("\"5\"", settled.Headers.ETag?.Tag);
+            Assert.StartsWith("\"5.", settled.Headers.ETag?.Tag);
             var body = await settled.BodyAsync();
             Assert.Equal("settled", body.GetProperty("verdict").GetString());
             Assert.Equal(5, body.GetProperty("version").GetInt64());
@@ -100,7 +100,7 @@ public sealed class FullStoryTests(ApiFactory factory) : IClassFixture<ApiFactor
         // The claim and the fact's list of claims tell the same story.
         using (var claim = await factory.Anonymous.GetAsync($"/api/claims/{tassClaim}"))
         {
-            Assert.Equal("\"5\"", claim.Headers.ETag?.Tag);
+            Assert.StartsWith("\"5.", claim.Headers.ETag?.Tag);
             Assert.Equal("excluded", (await claim.BodyAsync()).GetProperty("status").GetString());
         }
         using (var claims = await factory.Anonymous.GetAsync($"/api/facts/{factId}/claims"))
@@ -142,7 +142,7 @@ public sealed class FullStoryTests(ApiFactory factory) : IClassFixture<ApiFactor
         using var now = await factory.Anonymous.GetAsync($"/api/facts/{factId}");
 
         Assert.Equal("contested", (await then.BodyAsync()).GetProperty("verdict").GetString());
-        Assert.Equal("\"4\"", then.Headers.ETag?.Tag);
+        Assert.StartsWith("\"4.", then.Headers.ETag?.Tag);
         Assert.Equal("settled", (await now.BodyAsync()).GetProperty("verdict").GetString());
     }
 

@@ -79,7 +79,7 @@ public sealed class IdempotencyAndConcurrencyTests(ApiFactory factory) : IClassF
         var fact = await factory.DefineQuantityFactAsync();
         using var read = await factory.Anonymous.GetAsync($"/api/facts/{fact}");
         var etag = read.Headers.ETag!.Tag;
-        Assert.Equal("\"1\"", etag);
+        Assert.StartsWith("\"1.", etag);
         var before = await factory.CountEventsAsync();
 
         var responses = await Task.WhenAll(

@@ -78,7 +78,7 @@ public sealed class ListingTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Equal(0.9, reliability.GetProperty("value").GetDouble());
         Assert.Equal("rated", reliability.GetProperty("origin").GetString());
         Assert.Equal("editor:test-editor", reliability.GetProperty("ratedBy").GetString());
-        Assert.Equal("\"2\"", rated.Headers.ETag?.Tag);
+        Assert.StartsWith("\"2.", rated.Headers.ETag?.Tag);
     }
 
     [Fact]

@@ -107,7 +107,7 @@ public sealed class HistoryTests(ApiFactory factory) : IClassFixture<ApiFactory>
     [InlineData("/api/facts/" + Fact + "/history?limit=0", HttpStatusCode.BadRequest)]
     [InlineData("/api/facts/" + Fact + "/history?cursor=djE6aGkuc2hhcmU", HttpStatusCode.BadRequest)] // v1:hi.share, a fact list's cursor
     [InlineData("/api/claims/hi-1/history?cursor=djE6LTE", HttpStatusCode.BadRequest)] // v1:-1
-    [InlineData("/api/claims/hi-1/history?limit=1000", HttpStatusCode.BadRequest)]
+    [InlineData("/api/claims/hi-1/history?limit=1001", HttpStatusCode.BadRequest)]
     public async Task Bad_requests_are_problems_not_errors(string url, HttpStatusCode expected)
     {
         using var response = await factory.Anonymous.GetAsync(new Uri(url, UriKind.Relative));
