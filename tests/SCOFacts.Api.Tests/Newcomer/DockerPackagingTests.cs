@@ -15,6 +15,9 @@ public sealed partial class DockerPackagingTests
     private static List<string> CopiedPaths() =>
         CopyLine().Matches(Dockerfile).SelectMany(m => m.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..^1]).ToList();
 
+    [GeneratedRegex(@"<ProjectReference Include=""([^""]+)""")]
+    private static partial Regex ProjectReference();
+
     [GeneratedRegex(@"^COPY (?!--from)(.+)$", RegexOptions.Multiline)]
     private static partial Regex CopyLine();
 
@@ -32,8 +35,16 @@ public sealed partial class DockerPackagingTests
     public void Every_project_the_api_builds_from_is_restored_in_the_image()
     {
         var copied = CopiedPaths();
-        var projects = Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "src"), "*.csproj", SearchOption.AllDirectories)
-            .Select(p => Path.GetRelativePath(RepoPaths.Root, p).Replace('\\', '/'));
+        // The API's project and every project it references, directly or not.
+        var projects = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([Path.Combine(RepoPaths.Root, "src", "SCOFacts.Api", "SCOFacts.Api.csproj")]);
+        while (pending.TryPop(out var project))
+        {
+            if (!projects.Add(Path.GetRelativePath(RepoPaths.Root, project).Replace('\\', '/'))) continue;
+            foreach (Match reference in ProjectReference().Matches(File.ReadAllText(project)))
+                pending.Push(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(project)!, reference.Groups[1].Value.Replace('\\', '/'))));
+        }
+        Assert.True(projects.Count >= 3, string.Join(", ", projects));
         Assert.All(projects, project => Assert.Contains(project, copied));
     }
 
