@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
 using Npgsql;
 using SCOFacts.Api.Cli;
 using SCOFacts.EventStore.Hosting;
@@ -16,18 +15,8 @@ public sealed class CommandLineTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan VerbTimeout = TimeSpan.FromSeconds(120);
 
-    private static async Task<(int? ExitCode, string Out, string Error)> RunInProcessAsync(Dictionary<string, string?>? settings, params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exitCode = await CliVerbs.TryRunAsync(args, new CliOptions
-        {
-            Out = stdout,
-            Error = stderr,
-            ConfigureHost = settings is null ? null : host => host.Configuration.AddInMemoryCollection(settings),
-        });
-        return (exitCode, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int? ExitCode, string Out, string Error)> RunInProcessAsync(Dictionary<string, string?>? settings, params string[] args) =>
+        CliRun.InProcessAsync(settings, args);
 
     [Theory]
     [InlineData("audti", "verify")]

@@ -1,7 +1,5 @@
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Configuration;
 using SCOFacts.Api.Cli;
-using SCOFacts.Api.Platform;
 using SCOFacts.Api.Tests.Facts;
 
 namespace SCOFacts.Api.Tests.Newcomer;
@@ -72,21 +70,11 @@ public sealed partial class ProgressTests(ApiFactory factory) : IClassFixture<Ap
         for (var i = 0; i < 3; i++)
             await factory.DefineQuantityFactAsync(Scenario.Id($"{subject}.f{i}"), subject);
 
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exitCode = await CliVerbs.TryRunAsync(args, new CliOptions
-        {
-            Out = stdout,
-            Error = stderr,
-            ConfigureHost = host => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                [$"ConnectionStrings:{ScoFactsDatabase.ConnectionStringName}"] = factory.Database.ConnectionString,
-            }),
-        });
+        var (exitCode, stdout, stderr) = await CliRun.AgainstAsync(factory.Database.ConnectionString, args);
 
         Assert.True(exitCode == CliVerbs.Success, $"{stdout}\n{stderr}");
-        Assert.Matches(ProgressLine(), stderr.ToString());
-        Assert.DoesNotMatch(ProgressLine(), stdout.ToString());
+        Assert.Matches(ProgressLine(), stderr);
+        Assert.DoesNotMatch(ProgressLine(), stdout);
     }
 
     [GeneratedRegex(@"\d[\d,]* / \d[\d,]* (events|rows) \(100 %\), [\d,]+ (events|rows)/s, ETA 0 s")]

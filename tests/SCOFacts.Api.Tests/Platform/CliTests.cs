@@ -1,28 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.Extensions.Configuration;
 using SCOFacts.Api.Cli;
-using SCOFacts.Api.Platform;
 
 namespace SCOFacts.Api.Tests.Platform;
 
 public sealed class CliTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
-    private async Task<(int? ExitCode, string Out, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exitCode = await CliVerbs.TryRunAsync(args, new CliOptions
-        {
-            Out = output,
-            Error = error,
-            ConfigureHost = host => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                [$"ConnectionStrings:{ScoFactsDatabase.ConnectionStringName}"] = factory.Database.ConnectionString,
-            }),
-        });
-        return (exitCode, output.ToString(), error.ToString());
-    }
+    private Task<(int? ExitCode, string Out, string Error)> RunAsync(params string[] args) =>
+        CliRun.AgainstAsync(factory.Database.ConnectionString, args);
 
     [Fact]
     public async Task Keys_create_prints_a_key_that_works_and_list_and_revoke_manage_it()

@@ -1,8 +1,6 @@
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SCOFacts.Api.Cli;
-using SCOFacts.Api.Platform;
 using SCOFacts.Api.Seeding;
 
 namespace SCOFacts.Api.Tests.Seeding;
@@ -14,21 +12,8 @@ public sealed class ImportTests(ApiFactory factory) : IClassFixture<ApiFactory>,
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private async Task<(int? ExitCode, string Out, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exitCode = await CliVerbs.TryRunAsync(args, new CliOptions
-        {
-            Out = output,
-            Error = error,
-            ConfigureHost = host => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                [$"ConnectionStrings:{ScoFactsDatabase.ConnectionStringName}"] = factory.Database.ConnectionString,
-            }),
-        });
-        return (exitCode, output.ToString(), error.ToString());
-    }
+    private Task<(int? ExitCode, string Out, string Error)> RunAsync(params string[] args) =>
+        CliRun.AgainstAsync(factory.Database.ConnectionString, args);
 
     private string File(string name, params object[] lines)
     {

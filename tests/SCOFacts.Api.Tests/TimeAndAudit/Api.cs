@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
-using SCOFacts.Api.Cli;
 using SCOFacts.Api.Platform;
 
 namespace SCOFacts.Api.Tests.TimeAndAudit;
@@ -75,22 +73,12 @@ internal static class Api
     public static string Known(DateTimeOffset at) => Uri.EscapeDataString(at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
 
     /// <summary>Runs a command-line verb in-process against the factory's database.</summary>
-    public static async Task<(int? ExitCode, string Out, string Error)> CliAsync(ApiFactory factory, params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exitCode = await CliVerbs.TryRunAsync(args, new CliOptions
+    public static Task<(int? ExitCode, string Out, string Error)> CliAsync(ApiFactory factory, params string[] args) =>
+        CliRun.InProcessAsync(new Dictionary<string, string?>
         {
-            Out = output,
-            Error = error,
-            ConfigureHost = host => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                [$"ConnectionStrings:{ScoFactsDatabase.ConnectionStringName}"] = factory.Database.ConnectionString,
-                ["Seeds:LoadOnStart"] = "false",
-            }),
-        });
-        return (exitCode, output.ToString(), error.ToString());
-    }
+            [$"ConnectionStrings:{ScoFactsDatabase.ConnectionStringName}"] = factory.Database.ConnectionString,
+            ["Seeds:LoadOnStart"] = "false",
+        }, args);
 
     /// <summary>Runs SQL on the factory's database as a superuser would, with the append-only trigger switched off.</summary>
     public static async Task TamperAsync(ApiFactory factory, string sql)
