@@ -13,6 +13,7 @@ using SCOFacts.Api.Publishing;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Seeding;
 using SCOFacts.Api.Sources;
+using SCOFacts.Api.Storage;
 using SCOFacts.Api.Timeline;
 using SCOFacts.Api.Trust;
 using SCOFacts.Domain;
@@ -70,6 +71,7 @@ public static class FactsModule
     {
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);
         services.TryAddSingleton<ScoFactsMetrics>();
+        services.AddScoFactsMarten();
         services.AddSingleton<FactsProjection>();
         services.AddSingleton(sp =>
         {
