@@ -122,6 +122,7 @@ public static class FactsModule
         builder.Services.AddSingleton<LedgerVerifier>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerVerifier>());
         builder.Services.AddReadinessCheck<LedgerHealthCheck>("ledger");
+        builder.Services.AddReadinessCheck<SkippedGapsHealthCheck>("event-gaps");
         return builder;
     }
 
