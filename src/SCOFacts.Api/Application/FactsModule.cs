@@ -13,6 +13,7 @@ using SCOFacts.Api.Publishing;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Seeding;
 using SCOFacts.Api.Sources;
+using SCOFacts.Api.Storage;
 using SCOFacts.Api.Timeline;
 using SCOFacts.Api.Trust;
 using SCOFacts.Domain;
@@ -70,6 +71,7 @@ public static class FactsModule
     {
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);
         services.TryAddSingleton<ScoFactsMetrics>();
+        services.AddScoFactsMarten();
         services.AddSingleton<FactsProjection>();
         services.AddSingleton(sp =>
         {
@@ -120,6 +122,7 @@ public static class FactsModule
         builder.Services.AddSingleton<LedgerVerifier>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerVerifier>());
         builder.Services.AddReadinessCheck<LedgerHealthCheck>("ledger");
+        builder.Services.AddReadinessCheck<SkippedGapsHealthCheck>("event-gaps");
         return builder;
     }
 

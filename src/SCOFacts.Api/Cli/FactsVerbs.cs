@@ -18,6 +18,7 @@ public static class FactsVerbs
         CliVerbs.Register(new ImportVerb());
         CliVerbs.Register(new ProjectionsVerb());
         CliVerbs.Register(new AuditVerb());
+        CliVerbs.Register(new SchemaVerb());
         return true;
     });
 

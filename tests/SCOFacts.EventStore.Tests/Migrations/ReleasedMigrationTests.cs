@@ -16,6 +16,13 @@ public sealed class ReleasedMigrationTests
         ["0002_api_platform.sql"] = "a0e02ee00c0a8bc3d9fc9abbea39079c823fd9fbfd221c73408efef7b4982b70",
         ["0003_read_models.sql"] = "fd93ec03ea83f1876fd9e320dc0fcbd9b40a14017e7d4c67ef401124613eb7bb",
         ["0004_trust.sql"] = "d708223bc61b66290206ef00e2238d660857aa346874418052b86e28c77bfeb3",
+        ["0005_cheaper_appends.sql"] = "acedea0ec3415796cc0b6e04f3d175ead992f59340038f6ba4f6f54974eae00c",
+        ["0006_single_event_append.sql"] = "92eebdb31ff271f683cff4b5b65ba88f2c535c45492b273c79736886f123ae98",
+        ["0007_source_documents.sql"] = "8519a919a430a3adb7c12159d5d4022c91203258fd8a72236c3c1be66522ff14",
+        ["0008_desk_search.sql"] = "aa42631c84ba8832310c9f9789ea59484a9107c3cde804438ed4790372b30e8d",
+        ["0009_reconciled_answers.sql"] = "101a28a715d60db7c0ded6c3ca6f0c121ba66e24aaf005df8f574e905d1f995d",
+        ["0010_idempotency_owner.sql"] = "5c3674ffe0b8012e465bacc4fde47d6d612c2382e0e38df1d8517f3af53b6649",
+        ["0011_ledger.sql"] = "fecf0708ea361d2b1378ee24fce3e786c6e78d8790fa58a827a499c514b11435",
     };
 
     [Fact]
