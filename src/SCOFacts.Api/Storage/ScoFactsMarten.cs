@@ -67,6 +67,7 @@ public static class ScoFactsMarten
         events.MetadataConfig.CausationIdEnabled = true;
         events.MetadataConfig.HeadersEnabled = true;
         foreach (var (name, type) in DomainEvents.Types) events.MapEventType(type, name);
+        events.MapEventType<LegacyLogCarriedOver>(nameof(LegacyLogCarriedOver));
 
         options.Projections.UseTransactionEvidenceForGapSkipping = true;
     }
