@@ -68,11 +68,11 @@ public sealed class TrustProjection : IProjection
     // Inputs changed since the last estimation; unknown at start, so assumed.
     private bool _pending = true;
     private DateTimeOffset? _lastEstimation;
-    // Weights moved in a batch whose commit is not yet known to have happened.
-    private bool _movedInLastBatch;
-    // Database time by which every weight move so far had committed: a write recorded after it reconciled its fact
-    // with the current weights; one recorded before may have used older ones. Null until the first batch.
-    private DateTimeOffset? _weightsSettledAt;
+    // The count of weight moves (trust_weight_moves) as the last batch saw it; null before the first batch.
+    private long? _movesSeen;
+    // Database time by which every weight move counted in _movesSeen had committed: a write recorded after it
+    // reconciled its fact with the current weights; one recorded before may have used older ones.
+    private DateTimeOffset _weightsSettledAt;
     private long _estimations;
 
     /// <summary>Creates the projection with its schedule settings (the defaults when none are given).</summary>
@@ -119,13 +119,14 @@ public sealed class TrustProjection : IProjection
         try
         {
             var connection = transaction.Connection!;
-            // The daemon commits a batch before it starts the next, and any earlier leader's or on-demand
-            // estimation committed before this batch could lock the checkpoint: every weight move but this
-            // batch's own is committed by now.
-            if (_weightsSettledAt is null || _movedInLastBatch)
+            // The daemon commits a batch before it starts the next, and an earlier leader's batch or an on-demand
+            // estimation (which lock the checkpoint row) committed before this batch could lock it: every move
+            // counted now has committed by now. Unknown before the first batch, so then assumed.
+            var (now, moves) = await MovesAsync(connection, transaction, cancellationToken);
+            if (_movesSeen != moves)
             {
-                _weightsSettledAt = await DatabaseNowAsync(connection, transaction, cancellationToken);
-                _movedInLastBatch = false;
+                _weightsSettledAt = now;
+                _movesSeen = moves;
             }
 
             // Sources first: a claim in the same batch needs its source's voice.
@@ -135,14 +136,13 @@ public sealed class TrustProjection : IProjection
 
             // A fact written before the last weight move was committed may have been reconciled with the weights from
             // before it (its write read them first): reconcile it again. One written after saw the current weights.
-            var settled = _weightsSettledAt.Value;
+            var settled = _weightsSettledAt;
             var raced = touched.Where(f => earliest.TryGetValue(Fact.StreamId(f), out var at) && at <= settled).ToList();
 
             var estimate = _pending && _schedule.ShouldEstimate(_clock.GetUtcNow(),
                 await CaughtUpAsync(connection, transaction, events[^1].FeedPosition, cancellationToken), _lastEstimation);
-            var (run, moved) = await EstimateAndReconcileAsync(connection, transaction, estimate, cold: false, raced, cancellationToken);
+            var run = await EstimateAndReconcileAsync(connection, transaction, estimate, cold: false, raced, cancellationToken);
             if (estimate) LastRun = run;
-            _movedInLastBatch = moved;
         }
         finally
         {
@@ -164,7 +164,6 @@ public sealed class TrustProjection : IProjection
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             TrustRun run;
-            bool moved;
             await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
             {
                 await using (var lockCheckpoint = new NpgsqlCommand(
@@ -175,10 +174,9 @@ public sealed class TrustProjection : IProjection
                 }
 
                 await TrustInputs.ResyncAllAsync(connection, transaction, cancellationToken);
-                (run, moved) = await EstimateAndReconcileAsync(connection, transaction, estimate: true, cold: true, [], cancellationToken);
+                run = await EstimateAndReconcileAsync(connection, transaction, estimate: true, cold: true, [], cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
-            if (moved) _weightsSettledAt = await DatabaseNowAsync(connection, null, cancellationToken);
             LastRun = run;
             return run;
         }
@@ -188,13 +186,12 @@ public sealed class TrustProjection : IProjection
         }
     }
 
-    /// <summary>Estimates (when asked) and reconciles the facts that need it; also says whether any stored weight or copy group moved.</summary>
-    private async Task<(TrustRun Run, bool WeightsMoved)> EstimateAndReconcileAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, bool estimate,
+    /// <summary>Estimates (when asked) and reconciles the facts that need it; a move of any stored weight or copy group is counted.</summary>
+    private async Task<TrustRun> EstimateAndReconcileAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, bool estimate,
         bool cold, IReadOnlyCollection<string> racedFacts, CancellationToken cancellationToken)
     {
         var run = new TrustRun(0, 0, 0, 0, 0, true);
         IReadOnlyCollection<string> moved = [];
-        var weightsMoved = false;
         if (estimate)
         {
             var claims = await TrustInputs.ClaimsAsync(connection, transaction, cancellationToken);
@@ -207,7 +204,11 @@ public sealed class TrustProjection : IProjection
             var regrouped = await CopyGroupStore.WriteAsync(connection, transaction,
                 result.Sources.Where(s => s.Support > 0).ToDictionary(s => s.SourceId, s => s.CopyGroup, StringComparer.Ordinal), cancellationToken);
             moved = movedSources.Union(regrouped, StringComparer.Ordinal).ToList();
-            weightsMoved = changed > 0 || moved.Count > 0;
+            if (changed > 0 || moved.Count > 0)
+            {
+                await using var count = new NpgsqlCommand("UPDATE trust_weight_moves SET moves = moves + 1", connection, transaction);
+                await count.ExecuteNonQueryAsync(cancellationToken);
+            }
             run = run with { Claims = claims.Count, Sources = learned.Count, SourcesChanged = changed, Iterations = result.Iterations, Converged = result.Converged };
             _pending = false;
             _lastEstimation = _clock.GetUtcNow();
@@ -216,7 +217,7 @@ public sealed class TrustProjection : IProjection
 
         var facts = await FactsToReconcileAsync(connection, transaction, moved, racedFacts, cancellationToken);
         await FactsProjection.RefreshViewsAsync(connection, transaction, facts, cancellationToken);
-        return (run with { FactsReconciled = facts.Count }, weightsMoved);
+        return run with { FactsReconciled = facts.Count };
     }
 
     /// <summary>Whether the log holds no event after <paramref name="position"/> (one still held back by an open writer counts).</summary>
@@ -230,10 +231,14 @@ public sealed class TrustProjection : IProjection
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
-    private static async Task<DateTimeOffset> DatabaseNowAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    /// <summary>The database's time and, as committed by then, the count of weight moves.</summary>
+    private static async Task<(DateTimeOffset Now, long Moves)> MovesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT clock_timestamp()", connection, transaction);
-        return new DateTimeOffset((DateTime)(await command.ExecuteScalarAsync(cancellationToken))!, TimeSpan.Zero);
+        await using var command = new NpgsqlCommand("SELECT clock_timestamp(), moves FROM trust_weight_moves", connection, transaction);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (new DateTimeOffset(reader.GetFieldValue<DateTime>(0), TimeSpan.Zero), reader.GetInt64(1));
     }
 
     /// <summary>In the database's fact_id order, the order the facts projection locks them in too.</summary>
