@@ -2,17 +2,22 @@ using SCOFacts.Benchmarks.Desk;
 using SCOFacts.Benchmarks.EventStoreBench;
 using SCOFacts.Benchmarks.LedgerBench;
 using SCOFacts.Benchmarks.Quality;
+using SCOFacts.Benchmarks.TrustBench;
 
-// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk] [--quick] [--appends-only]
+// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust] [--quick] [--appends-only] [--claims N]
 //   eventstore      the event store against raw Npgsql baselines (the default)
 //   ledger          the ledger's sealer catching up against a raw INSERT of the same rows; proof sizes
 //   quality         reconciliation quality on generated data with known truth
 //   desk            a 100-claim fact's desk page against its plain GET, on the real host
+//   trust           50,000 claims imported on the real host: trust catch-up and a forced estimation against the bare estimator
+//   --claims N      trust suite only: import the first N claims of the data set instead
 //   --quick         every workload scaled down about 20x: a smoke run, not a measurement
 //   --appends-only  event store rows 1-4 only (skips loading and reading the 1M-event log)
 var quick = args.Contains("--quick", StringComparer.Ordinal);
 var appendsOnly = args.Contains("--appends-only", StringComparer.Ordinal);
-var suite = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "eventstore";
+var claimsAt = Array.IndexOf(args, "--claims");
+int? claimLimit = claimsAt >= 0 && claimsAt + 1 < args.Length ? int.Parse(args[claimsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : null;
+var suite = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (claimsAt < 0 || i != claimsAt + 1)).FirstOrDefault() ?? "eventstore";
 
 switch (suite)
 {
@@ -25,11 +30,14 @@ switch (suite)
     case "desk":
         return await DeskPageBenchmark.RunAsync(quick);
 
+    case "trust":
+        return await TrustScaleBenchmark.RunAsync(quick, claimLimit);
+
     case "quality":
         QualityBenchmark.Run(Console.Out);
         return 0;
 
     default:
-        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger, quality or desk, optionally with --quick.");
+        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger, quality, desk or trust, optionally with --quick.");
         return 2;
 }

@@ -89,6 +89,7 @@ public static class FactsModule
         services.AddSingleton<SeedLoader>();
         services.AddSingleton(sp => new ProjectionRebuilder(sp.GetRequiredService<EventStore.EventStore>()));
         services.AddSingleton<IProjection, DigestProjection>();
+        services.AddOptions<TrustScheduleOptions>().BindConfiguration(TrustScheduleOptions.Section);
         services.AddSingleton<TrustProjection>();
         services.AddSingleton<IProjection>(sp => sp.GetRequiredService<TrustProjection>());
         services.AddSingleton<TrustQueries>();

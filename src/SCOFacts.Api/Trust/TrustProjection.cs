@@ -1,10 +1,10 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using NpgsqlTypes;
 using SCOFacts.Api.ReadModels;
-using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
-using SCOFacts.Domain.Sources;
 using SCOFacts.Domain.Trust;
-using SCOFacts.Domain.Values;
 using SCOFacts.EventStore;
 using SCOFacts.EventStore.Projections;
 
@@ -21,11 +21,17 @@ public sealed record TrustRun(int Claims, int Sources, int SourcesChanged, int F
 
 /// <summary>
 /// Learns source reliabilities in the projection daemon. Keeps the estimator's inputs (trust_claims,
-/// trust_sources) from fact and source events; when they change, estimates again over every claim, with
+/// trust_sources) from fact and source events; when they have changed, estimates again over every claim, with
 /// editors' ratings as priors, writes source_trust (current) and source_trust_history (every change, for
 /// reads as known at a moment), and reconciles again the facts citing sources whose reliability moved.
 /// </summary>
 /// <remarks>
+/// <para>
+/// A full estimation costs about as much for one new claim as for a thousand, so it does not run per batch: it
+/// runs in the batch that catches up with the head of the log, and while a backlog is worked through at most
+/// every <see cref="TrustScheduleOptions.EstimateEveryWhileBehind"/> (<see cref="TrustEstimationSchedule"/>).
+/// </para>
+/// <para>
 /// Everything happens in the daemon's batch transaction, so it is applied exactly once with the checkpoint;
 /// writes never wait for an estimation (at most for the short re-reconciliation of the fact they touch).
 /// The estimate is warm-started from the previous one kept in memory, which only saves rounds: copy groups
@@ -34,6 +40,12 @@ public sealed record TrustRun(int Claims, int Sources, int SourcesChanged, int F
 /// It owns no table the generic rebuilder could replay (its history is stamped with the time of each
 /// estimation and it updates the facts projection's views); <see cref="ReestimateAsync"/> re-derives its
 /// inputs from the log and estimates from scratch instead.
+/// </para>
+/// <para>
+/// What it keeps in memory can be lost with the process without losing an estimation: a fresh instance takes
+/// its inputs to have changed and every earlier write to have raced a weight move, and the batch that left
+/// inputs unestimated was behind, so a later batch (which then estimates or defers again) always follows.
+/// </para>
 /// </remarks>
 public sealed class TrustProjection : IProjection
 {
@@ -50,7 +62,25 @@ public sealed class TrustProjection : IProjection
     public static TrustOptions Options { get; } = TrustOptions.Default with { WarmStartCopyGroups = false };
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly TrustEstimationSchedule _schedule;
+    private readonly TimeProvider _clock;
     private TrustEstimate? _previous;
+    // Inputs changed since the last estimation; unknown at start, so assumed.
+    private bool _pending = true;
+    private DateTimeOffset? _lastEstimation;
+    // The count of weight moves (trust_weight_moves) as the last batch saw it; null before the first batch.
+    private long? _movesSeen;
+    // Database time by which every weight move counted in _movesSeen had committed: a write recorded after it
+    // reconciled its fact with the current weights; one recorded before may have used older ones.
+    private DateTimeOffset _weightsSettledAt;
+    private long _estimations;
+
+    /// <summary>Creates the projection with its schedule settings (the defaults when none are given).</summary>
+    public TrustProjection(IOptions<TrustScheduleOptions>? options = null, TimeProvider? clock = null)
+    {
+        _schedule = new TrustEstimationSchedule((options?.Value ?? new TrustScheduleOptions()).EstimateEveryWhileBehind);
+        _clock = clock ?? TimeProvider.System;
+    }
 
     /// <inheritdoc />
     public string Name => ProjectionName;
@@ -58,45 +88,61 @@ public sealed class TrustProjection : IProjection
     /// <inheritdoc />
     public IReadOnlyList<ProjectionTable> Tables => [];
 
-    /// <summary>The most recent run (for tests and diagnostics).</summary>
+    /// <summary>The most recent estimation (for tests and diagnostics).</summary>
     public TrustRun? LastRun { get; private set; }
+
+    /// <summary>Estimations run by this instance, in batches and on demand (for tests and diagnostics).</summary>
+    public long Estimations => Interlocked.Read(ref _estimations);
 
     /// <inheritdoc />
     public async Task ApplyAsync(NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0) return;
         var factStreams = new SortedSet<string>(StringComparer.Ordinal);
         var sourceStreams = new SortedSet<string>(StringComparer.Ordinal);
+        var earliest = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var e in events)
         {
             switch (EventStore.EventStore.StreamTypeOf(e.StreamId))
             {
-                case "fact": factStreams.Add(e.StreamId); break;
+                case "fact":
+                    factStreams.Add(e.StreamId);
+                    if (!earliest.TryGetValue(e.StreamId, out var at) || e.RecordedAt < at) earliest[e.StreamId] = e.RecordedAt;
+                    break;
                 case "source": sourceStreams.Add(e.StreamId); break;
             }
         }
-        if (factStreams.Count == 0 && sourceStreams.Count == 0) return;
 
         await _gate.WaitAsync(cancellationToken);
         try
         {
             var connection = transaction.Connection!;
-            var changed = false;
-            // Sources first: a claim in the same batch needs its source's voice.
-            foreach (var stream in sourceStreams) changed |= await TrustInputs.SyncSourceAsync(connection, transaction, stream, cancellationToken);
-            var touched = new List<string>();
-            foreach (var stream in factStreams)
+            // The daemon commits a batch before it starts the next, and an earlier leader's batch or an on-demand
+            // estimation (which lock the checkpoint row) committed before this batch could lock it: every move
+            // counted now has committed by now. Unknown before the first batch, so then assumed.
+            var (now, moves) = await MovesAsync(connection, transaction, cancellationToken);
+            if (_movesSeen != moves)
             {
-                var (factId, factChanged) = await TrustInputs.SyncFactAsync(connection, transaction, stream, cancellationToken);
-                if (factId is not null) touched.Add(factId);
-                changed |= factChanged;
+                _weightsSettledAt = now;
+                _movesSeen = moves;
             }
 
-            // Facts written in this batch are reconciled again even when nothing moved: a write racing the
-            // previous batch's re-reconciliation may have used the weights from before it.
-            LastRun = await EstimateAndReconcileAsync(connection, transaction, estimate: changed, cold: false, touched,
-                events[^1].RecordedAt, cancellationToken);
+            // Sources first: a claim in the same batch needs its source's voice.
+            _pending |= await TrustInputs.SyncSourcesAsync(connection, transaction, sourceStreams, cancellationToken);
+            var (touched, factsChanged) = await TrustInputs.SyncFactsAsync(connection, transaction, factStreams, cancellationToken);
+            _pending |= factsChanged;
+
+            // A fact written before the last weight move was committed may have been reconciled with the weights from
+            // before it (its write read them first): reconcile it again. One written after saw the current weights.
+            var settled = _weightsSettledAt;
+            var raced = touched.Where(f => earliest.TryGetValue(Fact.StreamId(f), out var at) && at <= settled).ToList();
+
+            var estimate = _pending && _schedule.ShouldEstimate(_clock.GetUtcNow(),
+                await CaughtUpAsync(connection, transaction, events[^1].FeedPosition, cancellationToken), _lastEstimation);
+            var run = await EstimateAndReconcileAsync(connection, transaction, estimate, cold: false, raced, cancellationToken);
+            if (estimate) LastRun = run;
         }
         finally
         {
@@ -117,17 +163,20 @@ public sealed class TrustProjection : IProjection
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var lockCheckpoint = new NpgsqlCommand(
-                "SELECT 1 FROM projection_checkpoints WHERE name = $1 FOR UPDATE", connection, transaction))
+            TrustRun run;
+            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
             {
-                lockCheckpoint.Parameters.Add(new NpgsqlParameter { Value = ProjectionName });
-                await lockCheckpoint.ExecuteNonQueryAsync(cancellationToken);
-            }
+                await using (var lockCheckpoint = new NpgsqlCommand(
+                    "SELECT 1 FROM projection_checkpoints WHERE name = $1 FOR UPDATE", connection, transaction))
+                {
+                    lockCheckpoint.Parameters.Add(new NpgsqlParameter { Value = ProjectionName });
+                    await lockCheckpoint.ExecuteNonQueryAsync(cancellationToken);
+                }
 
-            await TrustInputs.ResyncAllAsync(connection, transaction, cancellationToken);
-            var run = await EstimateAndReconcileAsync(connection, transaction, estimate: true, cold: true, [], null, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+                await TrustInputs.ResyncAllAsync(connection, transaction, cancellationToken);
+                run = await EstimateAndReconcileAsync(connection, transaction, estimate: true, cold: true, [], cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
             LastRun = run;
             return run;
         }
@@ -137,8 +186,9 @@ public sealed class TrustProjection : IProjection
         }
     }
 
+    /// <summary>Estimates (when asked) and reconciles the facts that need it; a move of any stored weight or copy group is counted.</summary>
     private async Task<TrustRun> EstimateAndReconcileAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, bool estimate,
-        bool cold, IReadOnlyCollection<string> touchedFacts, DateTimeOffset? at, CancellationToken cancellationToken)
+        bool cold, IReadOnlyCollection<string> racedFacts, CancellationToken cancellationToken)
     {
         var run = new TrustRun(0, 0, 0, 0, 0, true);
         IReadOnlyCollection<string> moved = [];
@@ -154,211 +204,56 @@ public sealed class TrustProjection : IProjection
             var regrouped = await CopyGroupStore.WriteAsync(connection, transaction,
                 result.Sources.Where(s => s.Support > 0).ToDictionary(s => s.SourceId, s => s.CopyGroup, StringComparer.Ordinal), cancellationToken);
             moved = movedSources.Union(regrouped, StringComparer.Ordinal).ToList();
-            run = run with { Claims = claims.Count, Sources = learned.Count, SourcesChanged = changed, Iterations = result.Iterations, Converged = result.Converged };
-        }
-
-        var facts = await FactsToReconcileAsync(connection, transaction, moved, touchedFacts, cancellationToken);
-        foreach (var factId in facts)
-        {
-            // Lock the view before folding, so that a write committing meanwhile cannot be overwritten by an older fold.
-            await using (var lockView = new NpgsqlCommand("SELECT 1 FROM fact_views WHERE fact_id = $1 FOR UPDATE", connection, transaction))
+            if (changed > 0 || moved.Count > 0)
             {
-                lockView.Parameters.Add(new NpgsqlParameter { Value = factId });
-                await lockView.ExecuteNonQueryAsync(cancellationToken);
+                await using var count = new NpgsqlCommand("UPDATE trust_weight_moves SET moves = moves + 1", connection, transaction);
+                await count.ExecuteNonQueryAsync(cancellationToken);
             }
-            await FactsProjection.RefreshFactAsync(connection, transaction, Fact.StreamId(factId), cancellationToken, viewOnly: true);
+            run = run with { Claims = claims.Count, Sources = learned.Count, SourcesChanged = changed, Iterations = result.Iterations, Converged = result.Converged };
+            _pending = false;
+            _lastEstimation = _clock.GetUtcNow();
+            Interlocked.Increment(ref _estimations);
         }
 
+        var facts = await FactsToReconcileAsync(connection, transaction, moved, racedFacts, cancellationToken);
+        await FactsProjection.RefreshViewsAsync(connection, transaction, facts, cancellationToken);
         return run with { FactsReconciled = facts.Count };
+    }
+
+    /// <summary>Whether the log holds no event after <paramref name="position"/> (one still held back by an open writer counts).</summary>
+    private static async Task<bool> CaughtUpAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FeedPosition position,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT NOT EXISTS (SELECT 1 FROM events WHERE (transaction_id, global_position) > ($1::xid8, $2))", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = position.TransactionId.ToString(CultureInfo.InvariantCulture), NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = position.GlobalPosition, NpgsqlDbType = NpgsqlDbType.Bigint });
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    /// <summary>The database's time and, as committed by then, the count of weight moves.</summary>
+    private static async Task<(DateTimeOffset Now, long Moves)> MovesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT clock_timestamp(), moves FROM trust_weight_moves", connection, transaction);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (new DateTimeOffset(reader.GetFieldValue<DateTime>(0), TimeSpan.Zero), reader.GetInt64(1));
     }
 
     /// <summary>In the database's fact_id order, the order the facts projection locks them in too.</summary>
     private static async Task<List<string>> FactsToReconcileAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        IReadOnlyCollection<string> movedSources, IReadOnlyCollection<string> touchedFacts, CancellationToken cancellationToken)
+        IReadOnlyCollection<string> movedSources, IReadOnlyCollection<string> racedFacts, CancellationToken cancellationToken)
     {
         var facts = new List<string>();
-        if (movedSources.Count == 0 && touchedFacts.Count == 0) return facts;
+        if (movedSources.Count == 0 && racedFacts.Count == 0) return facts;
         await using var command = new NpgsqlCommand(
             "SELECT fact_id FROM fact_views WHERE fact_id = ANY($2) " +
             "OR fact_id IN (SELECT fact_id FROM trust_claims WHERE source_id = ANY($1)) ORDER BY fact_id", connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = movedSources.ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = touchedFacts.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = racedFacts.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) facts.Add(reader.GetString(0));
         return facts;
-    }
-}
-
-/// <summary>The estimator's inputs: trust_claims and trust_sources, derived from fact and source streams.</summary>
-internal static class TrustInputs
-{
-    private sealed record Row(string ClaimId, string ObjectId, string SourceId, string Voice, double? Lower, double? Upper,
-        bool? LowerClosed, bool? UpperClosed, string? Key, bool Upheld, bool Active);
-
-    /// <summary>Claims of one publisher speak as one voice, whatever the spelling of its name.</summary>
-    public static string VoiceOf(string publisher) => publisher.Trim().ToLowerInvariant();
-
-    /// <summary>The fact at one valid time: claims about different times are about different objects.</summary>
-    public static string ObjectIdOf(string factId, ValidTime validTime) => $"{factId}@{validTime.Range}";
-
-    public static async Task<bool> SyncSourceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, CancellationToken cancellationToken)
-    {
-        var state = Source.Fold(await ReadStreamAsync(connection, transaction, streamId, cancellationToken));
-        if (!state.IsRegistered) return false;
-        var voice = VoiceOf(state.Publisher);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var upsert = new NpgsqlBatchCommand(
-            "INSERT INTO trust_sources (source_id, voice, rated) VALUES ($1, $2, $3) ON CONFLICT (source_id) DO UPDATE " +
-            "SET voice = excluded.voice, rated = excluded.rated " +
-            "WHERE (trust_sources.voice, trust_sources.rated) IS DISTINCT FROM (excluded.voice, excluded.rated)");
-        Add(upsert, state.SourceId, voice, state.Reliability);
-        var claims = new NpgsqlBatchCommand("UPDATE trust_claims SET voice = $2 WHERE source_id = $1 AND voice <> $2");
-        Add(claims, state.SourceId, voice);
-        batch.BatchCommands.Add(upsert);
-        batch.BatchCommands.Add(claims);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        return upsert.RecordsAffected + claims.RecordsAffected > 0;
-    }
-
-    /// <summary>Rewrites a fact's claim rows from its stream; returns the fact id and whether any row changed.</summary>
-    public static async Task<(string? FactId, bool Changed)> SyncFactAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, CancellationToken cancellationToken)
-    {
-        var state = Fact.Fold(await ReadStreamAsync(connection, transaction, streamId, cancellationToken));
-        if (state.Definition is not { } definition) return (null, false);
-        var claims = state.ClaimsInOrder.ToList();
-        var voices = await VoicesAsync(connection, transaction, claims.Select(c => c.SourceId).Distinct(StringComparer.Ordinal).ToArray(), cancellationToken);
-        var rows = new List<Row>();
-        foreach (var claim in claims)
-        {
-            // A claim recorded under older rules that no longer normalises is left out, as reconciliation does.
-            if (!definition.TryNormalise(claim.Value, out var value, out _)) continue;
-            // Nor can an empty interval ("less than 0") be right or wrong about anything.
-            if (value.Interval is { } empty && (empty.IsEmpty || double.IsNaN(empty.Lower) || double.IsNaN(empty.Upper))) continue;
-            var voice = voices.TryGetValue(claim.SourceId, out var v) ? v : VoiceOf(claim.SourceId);
-            var interval = value.Interval;
-            rows.Add(new Row(claim.ClaimId, ObjectIdOf(definition.FactId, claim.ValidTime), claim.SourceId, voice,
-                interval?.Lower, interval?.Upper, interval?.LowerClosed, interval?.UpperClosed, value.Key,
-                claim.HasUpheldDispute, claim.IsActive));
-        }
-        rows.Sort((a, b) => string.CompareOrdinal(a.ClaimId, b.ClaimId));
-
-        var existing = new List<Row>();
-        await using (var read = new NpgsqlCommand(
-            "SELECT claim_id, object_id, source_id, voice, value_lower, value_upper, lower_closed, upper_closed, value_key, upheld, active " +
-            "FROM trust_claims WHERE fact_id = $1", connection, transaction))
-        {
-            read.Parameters.Add(new NpgsqlParameter { Value = definition.FactId });
-            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                existing.Add(new Row(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetDouble(4), reader.IsDBNull(5) ? null : reader.GetDouble(5),
-                    reader.IsDBNull(6) ? null : reader.GetBoolean(6), reader.IsDBNull(7) ? null : reader.GetBoolean(7),
-                    reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetBoolean(9), reader.GetBoolean(10)));
-            }
-        }
-        existing.Sort((a, b) => string.CompareOrdinal(a.ClaimId, b.ClaimId));
-        if (existing.SequenceEqual(rows)) return (definition.FactId, false);
-
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var clear = new NpgsqlBatchCommand("DELETE FROM trust_claims WHERE fact_id = $1");
-        Add(clear, definition.FactId);
-        batch.BatchCommands.Add(clear);
-        foreach (var row in rows)
-        {
-            var insert = new NpgsqlBatchCommand(
-                "INSERT INTO trust_claims (claim_id, fact_id, object_id, source_id, voice, value_lower, value_upper, lower_closed, " +
-                "upper_closed, value_key, upheld, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
-            Add(insert, row.ClaimId, definition.FactId, row.ObjectId, row.SourceId, row.Voice, row.Lower, row.Upper,
-                row.LowerClosed, row.UpperClosed, row.Key, row.Upheld, row.Active);
-            batch.BatchCommands.Add(insert);
-        }
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        return (definition.FactId, true);
-    }
-
-    /// <summary>Re-derives every row from the log (the full re-estimation's first step).</summary>
-    public static async Task ResyncAllAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        var streams = new List<(string Id, string Type)>();
-        await using (var command = new NpgsqlCommand(
-            "SELECT stream_id, stream_type FROM streams WHERE stream_type IN ('source', 'fact') ORDER BY stream_type DESC, stream_id",
-            connection, transaction))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken)) streams.Add((reader.GetString(0), reader.GetString(1)));
-        }
-
-        var facts = new List<string>();
-        foreach (var (id, type) in streams)
-        {
-            if (type == "source")
-            {
-                await SyncSourceAsync(connection, transaction, id, cancellationToken);
-            }
-            else if ((await SyncFactAsync(connection, transaction, id, cancellationToken)).FactId is { } factId)
-            {
-                facts.Add(factId);
-            }
-        }
-
-        // Rows of streams that no longer fold to anything (there are none today; this keeps "from the log" exact).
-        await using var prune = new NpgsqlCommand("DELETE FROM trust_claims WHERE NOT (fact_id = ANY($1))", connection, transaction);
-        prune.Parameters.Add(new NpgsqlParameter { Value = facts.ToArray() });
-        await prune.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>Every claim the estimate learns from: active ones, and ones lost to upheld disputes (as evidence against their source).</summary>
-    public static async Task<List<TrustClaim>> ClaimsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        var claims = new List<TrustClaim>();
-        await using var command = new NpgsqlCommand(
-            "SELECT claim_id, object_id, source_id, voice, value_lower, value_upper, lower_closed, upper_closed, value_key, upheld " +
-            "FROM trust_claims WHERE active OR upheld", connection, transaction);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var value = reader.IsDBNull(8)
-                ? TrustValue.Numeric(new Interval(reader.GetDouble(4), reader.GetDouble(5), reader.GetBoolean(6), reader.GetBoolean(7)))
-                : TrustValue.Category(reader.GetString(8));
-            claims.Add(new TrustClaim(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), value, reader.GetBoolean(9)));
-        }
-        return claims;
-    }
-
-    /// <summary>Editors' ratings: strong priors, not overrides.</summary>
-    public static async Task<List<SourcePrior>> PriorsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        var priors = new List<SourcePrior>();
-        await using var command = new NpgsqlCommand("SELECT source_id, rated FROM trust_sources WHERE rated IS NOT NULL", connection, transaction);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) priors.Add(new SourcePrior(reader.GetString(0), Math.Clamp(reader.GetDouble(1), 0, 1)));
-        return priors;
-    }
-
-    private static async Task<Dictionary<string, string>> VoicesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] sourceIds, CancellationToken cancellationToken)
-    {
-        var voices = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using var command = new NpgsqlCommand("SELECT source_id, voice FROM trust_sources WHERE source_id = ANY($1)", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = sourceIds });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) voices[reader.GetString(0)] = reader.GetString(1);
-        return voices;
-    }
-
-    private static async Task<List<object>> ReadStreamAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, CancellationToken cancellationToken)
-    {
-        var events = new List<object>();
-        await using var command = new NpgsqlCommand(
-            "SELECT event_type, data::text FROM events WHERE stream_id = $1 ORDER BY stream_version", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = streamId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) events.Add(DomainEvents.Deserialize(reader.GetString(0), reader.GetString(1)));
-        return events;
-    }
-
-    private static void Add(NpgsqlBatchCommand command, params object?[] values)
-    {
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
     }
 }

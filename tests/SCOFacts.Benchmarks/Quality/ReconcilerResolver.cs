@@ -16,7 +16,7 @@ namespace SCOFacts.Benchmarks.Quality;
 public sealed class ReconcilerResolver : IObjectResolver
 {
     // Not a count: counts written in whole numbers are exact, and the generated figures are rounded.
-    private const string Unit = "km2";
+    internal const string Unit = "km2";
 
     private static readonly (double Factor, string? Word)[] Scales =
         [(1, null), (1e3, "thousand"), (1e6, "million"), (1e9, "billion"), (1e12, "trillion")];
@@ -78,7 +78,7 @@ public sealed class ReconcilerResolver : IObjectResolver
     /// [v - u/2, v + u/2] with u a power of ten: written as v in the smallest scale word at least u, with as many
     /// decimals as that takes, which the normaliser reads back as exactly that interval. Anything else is a range.
     /// </summary>
-    private static ClaimValue Written(TrustValue value)
+    internal static ClaimValue Written(TrustValue value)
     {
         if (value.Key is { } key) return new TextValue(key);
         var interval = value.Interval;
