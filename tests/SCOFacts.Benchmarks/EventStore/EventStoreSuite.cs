@@ -1,3 +1,4 @@
+extern alias api;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -7,6 +8,8 @@ using SCOFacts.EventStore;
 using SCOFacts.EventStore.Hosting;
 using SCOFacts.EventStore.Migrations;
 using SCOFacts.EventStore.Projections;
+using Marten;
+using MartenSetup = api::SCOFacts.Api.Storage.ScoFactsMarten;
 using Store = SCOFacts.EventStore.EventStore;
 
 namespace SCOFacts.Benchmarks.EventStoreBench;
@@ -49,26 +52,31 @@ internal static class EventStoreSuite
         await using (var afterCommit = new Store(appendDb, new EventStoreOptions { Types = Workload.NewRegistry(), Notify = NotifyMode.AfterCommit }))
         await using (var inTransaction = new Store(appendDb, new EventStoreOptions { Types = Workload.NewRegistry(), Notify = NotifyMode.InTransaction }))
         await using (var noNotify = new Store(appendDb, new EventStoreOptions { Types = Workload.NewRegistry(), Notify = NotifyMode.None }))
+        using (var marten = DocumentStore.For(options => MartenSetup.Configure(options, appendDb)))
         {
             await RawBaseline.CreateAsync(appendDb);
             var run = 0;
             string NextPrefix() => $"bench-{++run}";
+            Appender martenAppend = (stream, events) => AppendToMartenAsync(marten, stream, events);
 
-            // Row 1: single-event appends, one writer, a new stream per append.
-            rows.Add(await AppendRowAsync("1", "single-event appends, 1 writer, distinct streams",
-                writers: 1, perWriter: 1500 / scale, eventsPerAppend: 1,
-                [("store", afterCommit)], appendDb, NextPrefix));
+            // Rows 1 and 1m: single-event appends, one writer, a new stream per append.
+            Console.WriteLine("[1, 1m] single-event appends, 1 writer, distinct streams: the store and Marten");
+            var one = await AppendRowsAsync(1, 1500 / scale, 1, [("store", Of(afterCommit)), ("Marten", martenAppend)], appendDb, NextPrefix);
+            rows.Add(one[0] with { Id = "1", Workload = "single-event appends, 1 writer, distinct streams" });
+            rows.Add(one[1] with { Id = "1m", Workload = "as row 1 on Marten (QuickWithServerTimestamps, as configured by ScoFactsMarten)" });
 
-            // Rows 2 and 4: 16 writers; default AfterCommit and InTransaction NOTIFY in the same rounds, one baseline.
-            Console.WriteLine("[2, 4, 4b] single-event appends, 16 writers, distinct streams: NotifyMode.AfterCommit, InTransaction and None");
+            // Rows 2, 2m and 4: 16 writers; default AfterCommit and InTransaction NOTIFY and Marten in the same rounds, one baseline.
+            Console.WriteLine("[2, 2m, 4, 4b] single-event appends, 16 writers, distinct streams: NotifyMode.AfterCommit, InTransaction, None, and Marten");
             var sixteen = await AppendRowsAsync(16, 500 / scale, 1,
-                [("AfterCommit", afterCommit), ("InTransaction", inTransaction), ("None", noNotify)], appendDb, NextPrefix);
+                [("AfterCommit", Of(afterCommit)), ("InTransaction", Of(inTransaction)), ("None", Of(noNotify)), ("Marten", martenAppend)], appendDb, NextPrefix);
             rows.Add(sixteen[0] with { Id = "2", Workload = "single-event appends, 16 writers, distinct streams (NotifyMode.AfterCommit, default)" });
+            rows.Add(sixteen[3] with { Id = "2m", Workload = "as row 2 on Marten (target: at least 0.55x the raw INSERT)" });
 
-            // Row 3: 100-event appends, four writers.
-            rows.Add(await AppendRowAsync("3", "100-event appends, 4 writers, distinct streams",
-                writers: 4, perWriter: Math.Max(2, 100 / scale), eventsPerAppend: 100,
-                [("store", afterCommit)], appendDb, NextPrefix));
+            // Rows 3 and 3m: 100-event appends, four writers.
+            Console.WriteLine("[3, 3m] 100-event appends, 4 writers, distinct streams: the store and Marten");
+            var batches = await AppendRowsAsync(4, Math.Max(2, 100 / scale), 100, [("store", Of(afterCommit)), ("Marten", martenAppend)], appendDb, NextPrefix);
+            rows.Add(batches[0] with { Id = "3", Workload = "100-event appends, 4 writers, distinct streams" });
+            rows.Add(batches[1] with { Id = "3m", Workload = "as row 3 on Marten (a new stream's events are inserted one by one)" });
 
             rows.Add(sixteen[1] with { Id = "4", Workload = "as row 2 with NotifyMode.InTransaction (NOTIFY inside the append's transaction)" });
             rows.Add(sixteen[2] with { Id = "4b", Workload = "as row 2 with NotifyMode.None (no NOTIFY; for reference)" });
@@ -97,21 +105,27 @@ internal static class EventStoreSuite
 
     // ---------------------------------------------------------------- appends
 
-    private static async Task<Row> AppendRowAsync(string id, string workload, int writers, int perWriter, int eventsPerAppend,
-        (string Name, Store Store)[] stores, NpgsqlDataSource db, Func<string> prefix)
+    /// <summary>Appends a new stream's events, in one transaction of its own.</summary>
+    private delegate Task Appender(string stream, IReadOnlyList<object> events);
+
+    private static Appender Of(Store store) =>
+        (stream, events) => store.AppendAsync(stream, ExpectedVersion.NoStream, events, Workload.Metadata());
+
+    private static async Task AppendToMartenAsync(IDocumentStore marten, string stream, IReadOnlyList<object> events)
     {
-        Console.WriteLine($"[{id}] {workload}");
-        var result = await AppendRowsAsync(writers, perWriter, eventsPerAppend, stores, db, prefix);
-        return result[0] with { Id = id, Workload = workload };
+        await using var session = marten.LightweightSession();
+        MartenSetup.Stamp(session, Workload.Metadata());
+        session.Events.StartStream(stream, [.. events]);
+        await session.SaveChangesAsync();
     }
 
     /// <summary>Warms up, then runs <see cref="Rounds"/> rounds of (baseline, each store), returning one row per store.</summary>
     private static async Task<Row[]> AppendRowsAsync(int writers, int perWriter, int eventsPerAppend,
-        (string Name, Store Store)[] stores, NpgsqlDataSource db, Func<string> prefix)
+        (string Name, Appender Append)[] stores, NpgsqlDataSource db, Func<string> prefix)
     {
         var warmup = Math.Max(1, perWriter / 10);
         await RunBaselineAsync(db, writers, warmup, eventsPerAppend, prefix());
-        foreach (var (_, store) in stores) await RunStoreAsync(store, writers, warmup, eventsPerAppend, prefix());
+        foreach (var (_, append) in stores) await RunStoreAsync(append, writers, warmup, eventsPerAppend, prefix());
 
         var baseline = new List<Segment>();
         var measured = stores.Select(_ => new List<Segment>()).ToArray();
@@ -122,7 +136,7 @@ internal static class EventStoreSuite
             var line = new StringBuilder().Append(Inv, $"    round {round}: baseline {Rate(b, eventsPerAppend)}");
             for (var s = 0; s < stores.Length; s++)
             {
-                var m = await RunStoreAsync(stores[s].Store, writers, perWriter, eventsPerAppend, prefix());
+                var m = await RunStoreAsync(stores[s].Append, writers, perWriter, eventsPerAppend, prefix());
                 measured[s].Add(m);
                 line.Append(Inv, $", {stores[s].Name} {Rate(m, eventsPerAppend)}");
             }
@@ -142,11 +156,11 @@ internal static class EventStoreSuite
             ? string.Create(Inv, $"{s.OpsPerSecond:N0} appends/s")
             : string.Create(Inv, $"{s.EventsPerSecond:N0} events/s ({s.OpsPerSecond:N0} appends/s)");
 
-    private static Task<Segment> RunStoreAsync(Store store, int writers, int perWriter, int eventsPerAppend, string prefix) =>
+    private static Task<Segment> RunStoreAsync(Appender append, int writers, int perWriter, int eventsPerAppend, string prefix) =>
         Writers.RunAsync(writers, perWriter, eventsPerAppend, async (w, i) =>
         {
             var stream = string.Create(Inv, $"{prefix}-s{w}-{i}");
-            await store.AppendAsync(stream, ExpectedVersion.NoStream, Workload.Events(stream, eventsPerAppend), Workload.Metadata());
+            await append(stream, Workload.Events(stream, eventsPerAppend));
         });
 
     private static Task<Segment> RunBaselineAsync(NpgsqlDataSource db, int writers, int perWriter, int eventsPerAppend, string prefix) =>
