@@ -189,7 +189,7 @@ internal static class ReleaseFixtureGenerator
     }
 
     private static DateTimeOffset Truncate(DateTime at) =>
-        new(new DateTime(at.Ticks - at.Ticks % (TimeSpan.TicksPerMillisecond / 1000), DateTimeKind.Utc));
+        new(new DateTime(at.Ticks - at.Ticks % TimeSpan.TicksPerMicrosecond, DateTimeKind.Utc));
 
     /// <summary>Waits until every asynchronous projection (learned trust above all) has taken every event.</summary>
     private static Task CaughtUpAsync(Host host)
