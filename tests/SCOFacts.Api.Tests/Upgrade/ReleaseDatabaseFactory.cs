@@ -34,10 +34,11 @@ public sealed class ReleaseDatabaseFactory : ApiFactory
     protected override void ConfigureSettings(IDictionary<string, string?> settings)
     {
         base.ConfigureSettings(settings);
-        // Started as a release is, beside its seeds and documents: a store that has them must not load them again.
+        // Started as the release that made it was, beside its seeds and without the documents (the repository does not
+        // hold them): a store that has its seeds must not load them again.
         settings["Seeds:LoadOnStart"] = "true";
         settings["Seeds:Folder"] = RepoPaths.Seeds;
-        settings["Seeds:Documents"] = RepoPaths.Documents;
+        settings["Seeds:Documents"] = Path.Combine(Path.GetTempPath(), "scofacts-no-documents");
     }
 
     protected override void ConfigureTestServices(IServiceCollection services)
