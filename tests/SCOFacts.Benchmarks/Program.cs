@@ -1,5 +1,6 @@
 using SCOFacts.Benchmarks.Desk;
 using SCOFacts.Benchmarks.EventStoreBench;
+using SCOFacts.Benchmarks.Fixtures;
 using SCOFacts.Benchmarks.LedgerBench;
 using SCOFacts.Benchmarks.Quality;
 using SCOFacts.Benchmarks.TrustBench;
@@ -11,6 +12,7 @@ using SCOFacts.Benchmarks.TrustBench;
 //   desk            a 100-claim fact's desk page against its plain GET, on the real host
 //   trust           50,000 claims imported on the real host: trust catch-up and a forced estimation against the bare estimator
 //   --claims N      trust suite only: import the first N claims of the data set instead
+//   fixture release-0011 DIR   not a measurement: writes the release's frozen database dump and answers (tests/fixtures/release-0011/README.md)
 //   --quick         every workload scaled down about 20x: a smoke run, not a measurement
 //   --appends-only  event store rows 1-4 only (skips loading and reading the 1M-event log)
 var quick = args.Contains("--quick", StringComparer.Ordinal);
@@ -33,11 +35,14 @@ switch (suite)
     case "trust":
         return await TrustScaleBenchmark.RunAsync(quick, claimLimit);
 
+    case "fixture":
+        return await ReleaseFixtureGenerator.RunAsync(args.Skip(1).ToList());
+
     case "quality":
         QualityBenchmark.Run(Console.Out);
         return 0;
 
     default:
-        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger, quality, desk or trust, optionally with --quick.");
+        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger, quality, desk or trust, optionally with --quick; or fixture.");
         return 2;
 }

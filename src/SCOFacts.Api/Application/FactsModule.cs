@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using SCOFacts.Api.Audit;
 using SCOFacts.Api.Claims;
+using SCOFacts.Api.Cli;
 using SCOFacts.Api.Facts;
 using SCOFacts.Api.Feed;
 using SCOFacts.Api.History;
@@ -168,7 +169,8 @@ internal sealed partial class SeedOnStart(SeedLoader loader, IOptions<SeedOption
             return;
         }
         LogLoading(logger, settings.Folder);
-        Report(await loader.LoadAsync(seeds, settings.Name, message => LogProgress(logger, message), cancellationToken,
+        var progress = new CliProgress(message => LogProgress(logger, message), "seeds load", seeds.ItemCount, "items");
+        Report(await loader.LoadAsync(seeds, settings.Name, progress, cancellationToken,
             documents is not null && Directory.Exists(documents) ? documents : null));
     }
 
@@ -182,8 +184,8 @@ internal sealed partial class SeedOnStart(SeedLoader loader, IOptions<SeedOption
     [LoggerMessage(Level = LogLevel.Information, Message = "Loading the seed set from {Folder}")]
     private static partial void LogLoading(ILogger logger, string folder);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Seeds: {Message}")]
-    private static partial void LogProgress(ILogger logger, string message);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Progress}")]
+    private static partial void LogProgress(ILogger logger, string progress);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Seed rejected: {Rejected}")]
     private static partial void LogRejected(ILogger logger, string rejected);

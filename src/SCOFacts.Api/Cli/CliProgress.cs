@@ -3,15 +3,16 @@ using System.Globalization;
 namespace SCOFacts.Api.Cli;
 
 /// <summary>
-/// Progress of long work, on standard error so that results on standard output stay clean: how far, how fast, and
-/// how long still to go. A line at most once a second, and one when the work is done.
+/// Progress of long work, in one format wherever it is shown: how far, how fast, and how long still to go. A verb
+/// writes it on standard error so that results on standard output stay clean; the host's seed load logs it. A line
+/// at most once a second, and one when the work is done.
 /// </summary>
-/// <param name="output">Where the lines go (standard error).</param>
+/// <param name="writeLine">Where each line goes.</param>
 /// <param name="label">What is being done, e.g. <c>audit verify</c>.</param>
 /// <param name="total">How many units the work has in all (an estimate is fine).</param>
 /// <param name="unit">What is counted, e.g. <c>events</c>.</param>
 /// <param name="time">The clock; tests pass their own.</param>
-public sealed class CliProgress(TextWriter output, string label, long total, string unit, TimeProvider? time = null) : IProgress<long>
+public sealed class CliProgress(Action<string> writeLine, string label, long total, string unit, TimeProvider? time = null) : IProgress<long>
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -19,6 +20,12 @@ public sealed class CliProgress(TextWriter output, string label, long total, str
     private readonly long _started = (time ?? TimeProvider.System).GetTimestamp();
     private TimeSpan? _lastLine;
     private bool _finished;
+
+    /// <summary>Progress written to <paramref name="output"/> (a verb's standard error), a line at a time.</summary>
+    public CliProgress(TextWriter output, string label, long total, string unit, TimeProvider? time = null)
+        : this(line => output.WriteLine(line), label, total, unit, time)
+    {
+    }
 
     /// <summary>Reports <paramref name="done"/> units finished so far.</summary>
     public void Report(long done)
@@ -29,7 +36,7 @@ public sealed class CliProgress(TextWriter output, string label, long total, str
         if (!complete && _lastLine is { } last && elapsed - last < Interval) return;
         _lastLine = elapsed;
         _finished = complete;
-        output.WriteLine(Format(label, done, total, unit, elapsed));
+        writeLine(Format(label, done, total, unit, elapsed));
     }
 
     /// <summary>
@@ -40,7 +47,7 @@ public sealed class CliProgress(TextWriter output, string label, long total, str
     {
         if (_finished) return;
         _finished = true;
-        output.WriteLine(Format(label, done, done, unit, _time.GetElapsedTime(_started)));
+        writeLine(Format(label, done, done, unit, _time.GetElapsedTime(_started)));
     }
 
     /// <summary>One progress line: <c>LABEL: DONE / TOTAL UNIT (P %), R UNIT/s, ETA T</c>.</summary>

@@ -84,7 +84,8 @@ internal sealed class SeedsVerb : FactsVerb
                 // The configured set keeps its configured name; another folder is a set of its own, named after the folder.
                 var name = Path.GetFullPath(folder) == Path.GetFullPath(settings.Folder) ? settings.Name
                     : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
-                var summary = await loader.LoadAsync(seeds, name, m => context.Out.WriteLine(m), cancellationToken, documents);
+                var summary = await loader.LoadAsync(seeds, name, new CliProgress(context.Error, "seeds load", seeds.ItemCount, "items"),
+                    cancellationToken, documents);
                 foreach (var conflict in summary.Conflicts) await context.Error.WriteLineAsync($"conflict: {conflict}");
                 foreach (var rejected in summary.Rejected) await context.Error.WriteLineAsync($"rejected: {rejected}");
                 await context.Out.WriteLineAsync($"Seed set '{name}': {summary}");
@@ -118,7 +119,8 @@ internal sealed class ImportVerb : FactsVerb
         var loader = context.Services.GetRequiredService<SeedLoader>();
         var items = SeedSet.ReadImportFile(file);
         await context.Out.WriteLineAsync($"Importing {items.Count} items from {file} as {Principal}.");
-        var summary = await loader.ImportAsync(items, "import", Principal, m => context.Out.WriteLine(m), cancellationToken);
+        var summary = await loader.ImportAsync(items, "import", Principal, new CliProgress(context.Error, "import", items.Count, "items"),
+            cancellationToken);
         foreach (var conflict in summary.Conflicts) await context.Out.WriteLineAsync($"conflict: {conflict}");
         foreach (var rejected in summary.Rejected) await context.Out.WriteLineAsync($"rejected: {rejected}");
         await context.Out.WriteLineAsync(summary.ToString());

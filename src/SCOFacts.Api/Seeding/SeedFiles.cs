@@ -35,6 +35,9 @@ public sealed record SeedSet(
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
+    /// <summary>How many items a load records or skips: sources, facts, claims and actions (documents are attached on the side).</summary>
+    public int ItemCount => Sources.Count + Facts.Count + Claims.Count + Actions.Count;
+
     /// <summary>Reads sources.json, facts.json, claims/*.json (in name order) and actions.json from a folder.</summary>
     public static SeedSet Load(string folder)
     {

@@ -45,35 +45,34 @@ public sealed partial class SeedLoader(FactsDesk desk, NpgsqlDataSource dataSour
     /// <summary>
     /// Loads sources, their documents (from <paramref name="documentsFolder"/>, when given: before any claim, so that every
     /// seeded quote is checked), facts, claims and actions; records <paramref name="name"/> once nothing was rejected.
+    /// <paramref name="progress"/> hears how many of the set's <see cref="SeedSet.ItemCount"/> items are done after each one.
     /// </summary>
-    public async Task<LoadSummary> LoadAsync(SeedSet seeds, string name, Action<string>? progress = null, CancellationToken cancellationToken = default,
+    public async Task<LoadSummary> LoadAsync(SeedSet seeds, string name, IProgress<long>? progress = null, CancellationToken cancellationToken = default,
         string? documentsFolder = null)
     {
         ArgumentNullException.ThrowIfNull(seeds);
         var tally = new Tally();
+        var done = 0L;
         foreach (var s in seeds.Sources)
         {
             await tally.CountAsync($"source {s.Id}", desk.RunAsync(
                 new RegisterSource(s.Id, s.Title, s.Publisher, s.Author, s.Url, s.PublishedOn, s.Kind, s.Language, s.Document, s.Sha256, s.Note, Principal),
                 Metadata($"seed:source:{s.Id}"), cancellationToken: cancellationToken));
+            progress?.Report(++done);
         }
-        progress?.Invoke($"sources: {seeds.Sources.Count}");
         if (documentsFolder is not null)
-        {
-            var attached = await AttachDocumentsAsync(seeds, documentsFolder, cancellationToken);
-            tally.Add(attached);
-            progress?.Invoke($"documents: {attached.Recorded} attached from {documentsFolder}");
-        }
+            tally.Add(await AttachDocumentsAsync(seeds, documentsFolder, cancellationToken));
         foreach (var f in seeds.Facts)
         {
             await tally.CountAsync($"fact {f.Id}", desk.RunAsync(
                 new DefineFact(f.Id, f.Subject, f.Property, f.Qualifiers, f.ValueType, f.Unit, f.AllowedStatuses, f.Description, Principal),
                 Metadata($"seed:fact:{f.Id}"), cancellationToken: cancellationToken));
+            progress?.Report(++done);
         }
-        progress?.Invoke($"facts: {seeds.Facts.Count}");
         var recorded = await ImportAsync(seeds.Claims.Select((c, i) => new ImportItem(i + 1, null, null, c, null)).ToList(), "seed", Principal,
-            progress, cancellationToken);
+            progress is null ? null : new Offset(progress, done), cancellationToken);
         tally.Add(recorded);
+        done += seeds.Claims.Count;
 
         var factOfClaim = seeds.Claims.ToDictionary(c => c.Id, c => c.Fact, StringComparer.Ordinal);
         foreach (var a in seeds.Actions)
@@ -90,8 +89,8 @@ public sealed partial class SeedLoader(FactsDesk desk, NpgsqlDataSource dataSour
                 await tally.CountAsync($"action {a.Id}", desk.RunAsync(FactCommand(a, factOfClaim, metadata.Principal), metadata,
                     cancellationToken: cancellationToken));
             }
+            progress?.Report(++done);
         }
-        progress?.Invoke($"actions: {seeds.Actions.Count}");
 
         if (tally.Rejected.Count == 0 && tally.Conflicts.Count == 0)
         {
@@ -138,19 +137,16 @@ public sealed partial class SeedLoader(FactsDesk desk, NpgsqlDataSource dataSour
     /// <summary>
     /// Records sources, facts and claims (from the seeds or an import file), in order, as <paramref name="principal"/>. An id already
     /// stored with the same content is a duplicate; with different content it is a conflict, reported with its line.
-    /// <paramref name="progress"/> hears the rate and the time left every few seconds.
+    /// <paramref name="progress"/> hears how many of the items are done after each one.
     /// </summary>
     public async Task<LoadSummary> ImportAsync(IReadOnlyList<ImportItem> items, string keyPrefix, string principal,
-        Action<string>? progress, CancellationToken cancellationToken)
+        IProgress<long>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
         var tally = new Tally();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var lastReport = TimeSpan.Zero;
-        var done = 0;
+        var done = 0L;
         foreach (var item in items)
         {
-            done++;
             var metadata = Metadata($"{keyPrefix}:{KindOf(item)}:{IdOf(item)}") with { Principal = principal };
             switch (item)
             {
@@ -179,28 +175,9 @@ public sealed partial class SeedLoader(FactsDesk desk, NpgsqlDataSource dataSour
                     tally.Rejected.Add($"line {item.Line}: {item.Error}");
                     break;
             }
-            if (clock.Elapsed - lastReport >= ProgressInterval && done < items.Count)
-            {
-                lastReport = clock.Elapsed;
-                progress?.Invoke(Progress(done, items.Count, clock.Elapsed));
-            }
+            progress?.Report(++done);
         }
-        progress?.Invoke(Progress(done, items.Count, clock.Elapsed));
         return tally.Summary();
-    }
-
-    /// <summary>How often an import reports its progress (zero: after every item).</summary>
-    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>"1200/50000 items, 480/s, about 1m42s left".</summary>
-    public static string Progress(int done, int total, TimeSpan elapsed)
-    {
-        var rate = elapsed.TotalSeconds > 0 ? done / elapsed.TotalSeconds : 0;
-        var left = rate > 0 ? TimeSpan.FromSeconds((total - done) / rate) : TimeSpan.Zero;
-        var inv = System.Globalization.CultureInfo.InvariantCulture;
-        return done >= total
-            ? string.Create(inv, $"{done}/{total} items in {elapsed.TotalSeconds:0.0} s ({rate:0}/s)")
-            : string.Create(inv, $"{done}/{total} items, {rate:0}/s, about {(int)left.TotalMinutes}m{left.Seconds:00}s left");
     }
 
     private static string KindOf(ImportItem item) => item.Source is not null ? "source" : item.Fact is not null ? "fact" : "claim";
@@ -263,6 +240,12 @@ public sealed partial class SeedLoader(FactsDesk desk, NpgsqlDataSource dataSour
     }
 
     private static EventMetadata Metadata(string key) => new(Principal, Guid.NewGuid().ToString("N"), IdempotencyKey: key);
+
+    /// <summary>Progress of a part of a load, counted on from the items done before it.</summary>
+    private sealed class Offset(IProgress<long> whole, long before) : IProgress<long>
+    {
+        public void Report(long value) => whole.Report(before + value);
+    }
 
     private sealed class Tally
     {

@@ -28,14 +28,16 @@ public sealed class HttpDetailsTests(ApiFactory factory) : IClassFixture<ApiFact
         var fact = await factory.DefineQuantityFactAsync(subject: Scenario.Id("etag"));
         await factory.RecordClaimAsync(fact, source);
 
-        // The trust daemon re-weighs the new claim's source, which changes the answer at the same version: wait until it
-        // has caught up with the log (two equal reads in a row could still both come before its batch commits).
+        // The trust daemon may still re-weigh the new claim's source, which changes the answer at the same version:
+        // wait until it has taken every event. (Two equal reads in a row were not enough: the daemon can take its
+        // batch between them and the next read.)
         var daemon = factory.Services.GetRequiredService<ProjectionDaemon>();
         await Wait.UntilAsync(async () => (await daemon.GetStatusAsync()).Projections.All(p => p.EventsBehind == 0),
-            TimeSpan.FromSeconds(30), "the projection daemon has caught up with the log");
+            TimeSpan.FromSeconds(30), "every asynchronous projection has caught up with the log");
         using var first = await GetAsync(factory.Anonymous, $"/api/facts/{fact}");
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         var etag = first.Headers.ETag?.Tag;
+        Assert.NotNull(etag);
         Assert.True(first.Headers.CacheControl?.NoCache, $"Cache-Control: {first.Headers.CacheControl}");
         Assert.Equal((await first.Content.ReadAsByteArrayAsync()).Length, first.Content.Headers.ContentLength);
 

@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using SCOFacts.Api.Application;
+using SCOFacts.Api.Tests.Seeding;
+using SCOFacts.Testing;
+using SCOFacts.Testing.ReleaseFixtures;
+
+namespace SCOFacts.Api.Tests.Upgrade;
+
+/// <summary>
+/// The database of release 0011 (migrations 0001-0011, the seed set and later events, tests/fixtures/release-0011), restored
+/// from its frozen dump into a fresh database; the app then starts on it as an upgraded server would, with today pinned to
+/// the day the release's answers were taken for.
+/// </summary>
+public sealed class ReleaseDatabaseFactory : ApiFactory
+{
+    /// <summary>The fixture's folder.</summary>
+    public static string Folder => Path.Combine(RepoPaths.Root, "tests", "fixtures", "release-0011");
+
+    /// <summary>answers.json: what release 0011 served, fact by fact.</summary>
+    public JsonObject Answers { get; } = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "answers.json")))!.AsObject();
+
+    /// <summary>How many events the dump holds, counted before the app started.</summary>
+    public long EventsInDump { get; private set; }
+
+    protected override async Task OnDatabaseCreatedAsync(TestDatabase database)
+    {
+        await PlainSqlDump.RestoreAsync(database.ConnectionString, Path.Combine(Folder, "scofacts.sql.gz"));
+        await using var command = database.DataSource.CreateCommand("select count(*) from events");
+        EventsInDump = (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    protected override void ConfigureSettings(IDictionary<string, string?> settings)
+    {
+        base.ConfigureSettings(settings);
+        // Started as the release that made it was, beside its seeds and without the documents (the repository does not
+        // hold them): a store that has its seeds must not load them again.
+        settings["Seeds:LoadOnStart"] = "true";
+        settings["Seeds:Folder"] = RepoPaths.Seeds;
+        settings["Seeds:Documents"] = Path.Combine(Path.GetTempPath(), "scofacts-no-documents");
+    }
+
+    protected override void ConfigureTestServices(IServiceCollection services)
+    {
+        var today = DateOnly.Parse(Answers["today"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        services.AddSingleton(sp => new FactReader(sp.GetRequiredService<EventStore.EventStore>(), sp.GetRequiredService<NpgsqlDataSource>(),
+            new PinnedClock(new DateTimeOffset(today, TimeOnly.MinValue, TimeSpan.Zero))));
+    }
+
+    /// <summary>A single number from the restored database.</summary>
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
