@@ -65,7 +65,9 @@ internal static class TrustScaleBenchmark
         var loader = services.GetRequiredService<SeedLoader>();
         await daemon.StopAsync(CancellationToken.None);
         var import = Stopwatch.StartNew();
-        var summary = await loader.ImportAsync(items, "bench", "bench", message => Console.WriteLine($"  import: {message}"), CancellationToken.None);
+        var progress = new api::SCOFacts.Api.Cli.CliProgress(line => Console.WriteLine($"  {line}"), "import", items.Count, "items");
+        var summary = await loader.ImportAsync(items, "bench", "bench", progress, CancellationToken.None);
+        progress.Finish(items.Count);
         import.Stop();
         if (!summary.Clean) throw new InvalidOperationException($"The import was not clean: {summary}");
         var estimationsBefore = projection.Estimations;
