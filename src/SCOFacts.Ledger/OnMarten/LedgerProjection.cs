@@ -13,6 +13,7 @@ namespace SCOFacts.Ledger;
 /// </summary>
 public sealed class LedgerProjection : IProjection
 {
+    private const int MaxAttempts = 4;
     private readonly LedgerSealer _sealer;
     private readonly MartenEventRows _rows;
 
@@ -39,7 +40,22 @@ public sealed class LedgerProjection : IProjection
             if (i > 0 && positions[i] <= positions[i - 1])
                 throw new InvalidOperationException($"The daemon delivered position {positions[i]} after {positions[i - 1]}: the ledger seals in increasing position only.");
         }
-        await _sealer.SealAsync((connection, transaction, sealedThrough, token) => BatchAsync(connection, transaction, positions, sealedThrough, token), cancellation);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _sealer.SealAsync((connection, transaction, sealedThrough, token) => BatchAsync(connection, transaction, positions, sealedThrough, token), cancellation);
+                return;
+            }
+            catch (NpgsqlException e) when (attempt < MaxAttempts && !cancellation.IsCancellationRequested
+                && (e.IsTransient || e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown }))
+            {
+                // A lost connection (a pooled one cut while idle, a restarted server) is retried here rather than
+                // failing the daemon's batch, which after a few failures pauses the shard until a restart. Sealing
+                // is idempotent, so a retry after a commit whose answer was lost adds nothing.
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), cancellation);
+            }
+        }
     }
 
     // The daemon says which events it delivers but not which range it covers. The range is taken to start where the

@@ -47,11 +47,16 @@ public sealed class MartenLedger : IAsyncDisposable
         return ledger;
     }
 
+    /// <summary>The application name of the connections of stores made with <c>daemon: true</c>.</summary>
+    public const string DaemonApplicationName = "scofacts-daemon";
+
     /// <summary>The store options the product uses for events, with the sealer added.</summary>
-    public void Configure(StoreOptions options, int batchSize = 500)
+    public void Configure(StoreOptions options, int batchSize = 500, bool daemon = false, NpgsqlDataSource? sealer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Connection(Database.ConnectionString);
+        options.Connection(daemon
+            ? new NpgsqlConnectionStringBuilder(Database.ConnectionString) { ApplicationName = DaemonApplicationName }.ConnectionString
+            : Database.ConnectionString);
         options.AutoCreateSchemaObjects = AutoCreate.All;
         options.Events.StreamIdentity = StreamIdentity.AsString;
         options.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
@@ -61,11 +66,52 @@ public sealed class MartenLedger : IAsyncDisposable
         options.Events.MetadataConfig.HeadersEnabled = true;
         options.Events.AddEventType<ClaimNoted>();
         options.Projections.UseTransactionEvidenceForGapSkipping = true;
-        options.AddLedgerSealer(SealerSource, batchSize);
+        options.AddLedgerSealer(sealer ?? SealerSource, batchSize);
     }
 
     /// <summary>A store for this database: one "process".</summary>
-    public DocumentStore CreateStore(int batchSize = 500) => DocumentStore.For(options => Configure(options, batchSize));
+    public DocumentStore CreateStore(int batchSize = 500, bool daemon = false, NpgsqlDataSource? sealer = null) =>
+        DocumentStore.For(options => Configure(options, batchSize, daemon, sealer));
+
+    /// <summary>A data source of the sealer's own, as a process other than this one would have.</summary>
+    public NpgsqlDataSource CreateSealerSource() => NpgsqlDataSource.Create(SealerSource.ConnectionString);
+
+    /// <summary>
+    /// The ledger a fresh database builds from a copy of this one's events by a rebuild of the sealer's projection:
+    /// what the live ledger must equal.
+    /// </summary>
+    public async Task<MartenLedger> RebuildElsewhereAsync(TimeSpan timeout)
+    {
+        var copy = await CreateAsync();
+        try
+        {
+            await using (var from = await Database.DataSource.OpenConnectionAsync())
+            await using (var to = await copy.Database.DataSource.OpenConnectionAsync())
+            {
+                foreach (var table in new[] { "mt_streams", "mt_events" })
+                {
+                    await using var reading = await from.BeginRawBinaryCopyAsync($"COPY {table} TO STDOUT (FORMAT BINARY)");
+                    await using var writing = await to.BeginRawBinaryCopyAsync($"COPY {table} FROM STDIN (FORMAT BINARY)");
+                    await reading.CopyToAsync(writing);
+                }
+                await using var sequence = new NpgsqlCommand("SELECT setval('mt_events_sequence', (SELECT max(seq_id) FROM mt_events))", to);
+                await sequence.ExecuteNonQueryAsync();
+            }
+            await using var store = copy.CreateStore(batchSize: 250);
+            using var daemon = await store.BuildProjectionDaemonAsync();
+            await daemon.RebuildProjectionAsync(LedgerMartenOptions.ProjectionName, timeout, CancellationToken.None);
+            return copy;
+        }
+        catch
+        {
+            await copy.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Ends every session of this database opened under <paramref name="applicationName"/>; how many it ended.</summary>
+    public Task<long> TerminateAsync(string applicationName) =>
+        ScalarAsync($"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name = '{applicationName}'");
 
     /// <summary>Appends <paramref name="count"/> events to one stream in one session, with metadata, and commits.</summary>
     public static async Task<IReadOnlyList<Guid>> AppendAsync(IDocumentStore store, string stream, int count, int first = 0)
