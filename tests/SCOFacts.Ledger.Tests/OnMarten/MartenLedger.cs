@@ -1,6 +1,8 @@
 using JasperFx;
 using JasperFx.Events;
+using JasperFx.Events.Projections;
 using Marten;
+using Marten.Events.Projections;
 using Npgsql;
 using SCOFacts.Testing;
 
@@ -51,7 +53,12 @@ public sealed class MartenLedger : IAsyncDisposable
     public const string DaemonApplicationName = "scofacts-daemon";
 
     /// <summary>The store options the product uses for events, with the sealer added.</summary>
-    public void Configure(StoreOptions options, int batchSize = 500, bool daemon = false, NpgsqlDataSource? sealer = null)
+    /// <param name="options">The options to fill.</param>
+    /// <param name="batchSize">The sealer's daemon batch size.</param>
+    /// <param name="daemon">Name the store's connections <see cref="DaemonApplicationName"/>.</param>
+    /// <param name="sealer">The sealer's data source, when not the shared one.</param>
+    /// <param name="wrap">Wraps the sealer's projection to watch it; registered as the sealer is.</param>
+    public void Configure(StoreOptions options, int batchSize = 500, bool daemon = false, NpgsqlDataSource? sealer = null, Func<IProjection, IProjection>? wrap = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Connection(daemon
@@ -67,6 +74,12 @@ public sealed class MartenLedger : IAsyncDisposable
         options.Events.AddEventType<ClaimNoted>();
         options.Projections.UseTransactionEvidenceForGapSkipping = true;
         options.AddLedgerSealer(sealer ?? SealerSource, batchSize);
+        if (wrap is not null)
+        {
+            // Swap the registered sealer for the wrapped one under the same name and settings.
+            options.Projections.All.RemoveAll(p => p.Name == LedgerMartenOptions.ProjectionName);
+            options.Projections.Add(wrap(new LedgerProjection(sealer ?? SealerSource)), ProjectionLifecycle.Async, LedgerMartenOptions.ProjectionName, a => a.BatchSize = batchSize);
+        }
     }
 
     /// <summary>A store for this database: one "process".</summary>
