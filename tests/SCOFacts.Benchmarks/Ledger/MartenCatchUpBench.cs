@@ -119,9 +119,9 @@ internal static class MartenCatchUpBench
         }
         await using var insert = db.CreateCommand(
             """
-            INSERT INTO mt_events (id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type,
+            INSERT INTO mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type,
                                    correlation_id, causation_id, headers, user_name, is_archived)
-            SELECT gen_random_uuid(), 'fact-' || (g % $2), 2 + g / $2,
+            SELECT nextval('mt_events_sequence'), gen_random_uuid(), 'fact-' || (g % $2), 2 + g / $2,
                    jsonb_build_object('Claim', 'the member states agreed to establish the bank, claim ' || g, 'Weight', g),
                    t.type, clock_timestamp(), t.tenant_id, t.mt_dotnet_type, 'corr-' || g, 'cause-' || g,
                    jsonb_build_object('reason', 'bench'), 'checker', false
