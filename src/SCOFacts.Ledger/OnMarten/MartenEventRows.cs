@@ -51,18 +51,24 @@ public sealed class MartenEventRows
     }
 
     /// <summary>
-    /// Inside the sealing transaction: the events at <paramref name="positions"/> (sealed before, redelivered) and
-    /// every event with a position in (<paramref name="after"/>, <paramref name="through"/>], in position order.
+    /// Inside the sealing transaction: the events at <paramref name="positions"/> (increasing) and every event with
+    /// a position in (<paramref name="after"/>, <paramref name="through"/>], in position order.
     /// </summary>
     internal async Task<List<LedgerEntry>> ReadAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, long[] positions, long after, long through, CancellationToken cancellationToken)
     {
+        // Live sealing never redelivers: then a plain range scan on the primary key does, without the OR that would
+        // turn it into a bitmap of two index scans.
+        var redelivered = positions.Length > 0 && positions[0] <= after;
         await using var command = new NpgsqlCommand(
-            $"SELECT {Columns} FROM {_table} WHERE seq_id = ANY($1) OR (seq_id > $2 AND seq_id <= $3) ORDER BY seq_id",
+            redelivered
+                ? $"SELECT {Columns} FROM {_table} WHERE seq_id = ANY($3) OR (seq_id > $1 AND seq_id <= $2) ORDER BY seq_id"
+                : $"SELECT {Columns} FROM {_table} WHERE seq_id > $1 AND seq_id <= $2 ORDER BY seq_id",
             connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = positions, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = after });
         command.Parameters.Add(new NpgsqlParameter { Value = through });
+        if (redelivered)
+            command.Parameters.Add(new NpgsqlParameter { Value = positions, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         var entries = new List<LedgerEntry>(positions.Length);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
