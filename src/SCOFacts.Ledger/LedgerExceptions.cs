@@ -44,3 +44,24 @@ public sealed class LedgerIntegrityException : LedgerException
     /// <summary>The first position at which the batch and the ledger disagree.</summary>
     public long Position { get; }
 }
+
+/// <summary>
+/// An event is in the store at <see cref="Position"/>, inside the range a batch covers, but the batch did not deliver
+/// it: sealing on would leave it out of the log for good, so the sealer stops instead.
+/// </summary>
+public sealed class LedgerSkippedEventException : LedgerException
+{
+    /// <summary>Creates the exception.</summary>
+    public LedgerSkippedEventException(long position, long through)
+        : base($"The event at position {position} is in the store but the batch through position {through} did not deliver it; the ledger will not seal past it.")
+    {
+        Position = position;
+        Through = through;
+    }
+
+    /// <summary>The position of the first event left out.</summary>
+    public long Position { get; }
+
+    /// <summary>The last position of the refused batch.</summary>
+    public long Through { get; }
+}

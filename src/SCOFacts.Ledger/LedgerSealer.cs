@@ -32,7 +32,17 @@ public sealed class LedgerSealer
     {
         ArgumentNullException.ThrowIfNull(batch);
         Validate(batch);
+        return await SealAsync((_, _, _, _) => Task.FromResult(batch), cancellationToken);
+    }
 
+    /// <summary>
+    /// Seals the batch <paramref name="makeBatch"/> builds once the lock is held, from the ledger's state as it
+    /// stands then (the last position sealed) and inside the sealing transaction: for a sealer that must decide what
+    /// the batch covers from what is already sealed, with no other sealer moving in between.
+    /// </summary>
+    internal async Task<SealResult> SealAsync(
+        Func<NpgsqlConnection, NpgsqlTransaction, long, CancellationToken, Task<LedgerBatch>> makeBatch, CancellationToken cancellationToken)
+    {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
@@ -42,6 +52,8 @@ public sealed class LedgerSealer
         }
 
         var (treeSize, sealedThrough) = await HashStore.ReadStateAsync(connection, transaction, cancellationToken);
+        var batch = await makeBatch(connection, transaction, sealedThrough, cancellationToken);
+        Validate(batch);
         if (batch.After > sealedThrough)
             throw new LedgerGapException(sealedThrough, batch.After);
 

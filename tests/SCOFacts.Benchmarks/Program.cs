@@ -7,7 +7,8 @@ using SCOFacts.Benchmarks.TrustBench;
 
 // Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust] [--quick] [--appends-only] [--claims N]
 //   eventstore      the event store against raw Npgsql baselines (the default)
-//   ledger          the ledger's sealer catching up against a raw INSERT of the same rows; proof sizes
+//   ledger          the ledger's sealer catching up against a raw INSERT of the same rows; proof sizes; catch-up on
+//                   Marten's daemon (the sealer, and a no-op projection) against a raw SELECT loop over mt_events
 //   quality         reconciliation quality on generated data with known truth
 //   desk            a 100-claim fact's desk page against its plain GET, on the real host
 //   trust           50,000 claims imported on the real host: trust catch-up and a forced estimation against the bare estimator

@@ -111,6 +111,7 @@ internal static class LedgerSuite
             $"| L2 | sealer live, one event per batch, {live:N0} batches | {sealerLive:N0} events/s | {rawLive:N0} events/s | {sealerLive / rawLive:0.00}x |"));
 
         await ReportProofsAsync(db, position);
+        await MartenCatchUpBench.RunAsync(cluster.ConnectionString, migrations, quick);
         return 0;
     }
 
@@ -177,7 +178,7 @@ internal static class LedgerSuite
         await transaction.CommitAsync();
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;

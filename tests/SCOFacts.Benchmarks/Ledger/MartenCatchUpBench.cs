@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Globalization;
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Events.Projections;
+using Npgsql;
+using SCOFacts.EventStore;
+using SCOFacts.EventStore.Migrations;
+using SCOFacts.Ledger;
+
+namespace SCOFacts.Benchmarks.LedgerBench;
+
+/// <summary>An event for the Marten rows: what the daemon deserialises and the sealer ignores.</summary>
+public sealed record BenchClaimNoted(string Claim, int Weight);
+
+/// <summary>
+/// Catching up over events already in Marten's <c>mt_events</c>: the sealer on the real async daemon, and the same
+/// daemon with a projection that does nothing, against a raw loop reading the same rows page by page in the same run.
+/// Each round is a fresh database loaded with the same number of events.
+/// </summary>
+internal static class MartenCatchUpBench
+{
+    private const int Rounds = 3;
+    private const int BatchSize = 1000;
+    private const int Streams = 500;
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static async Task RunAsync(string server, string migrations, bool quick)
+    {
+        var events = quick ? 20_000 : 100_000;
+        Console.WriteLine();
+        Console.WriteLine($"Catch-up on Marten: {Rounds} rounds, each a fresh database of {events:N0} events in {Streams} streams, daemon batches of {BatchSize:N0}");
+        var raw = new List<double>();
+        var trivial = new List<double>();
+        var sealer = new List<double>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            var name = string.Create(Inv, $"bench_marten_{round}");
+            await using (var admin = new NpgsqlConnection(server))
+            {
+                await admin.OpenAsync();
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+                await create.ExecuteNonQueryAsync();
+            }
+            var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+            await using var db = EventStoreDataSource.Create(connectionString);
+            await new MigrationRunner(db, migrations).ApplyAsync();
+            await LoadAsync(connectionString, db, events);
+            var last = await ScalarAsync(db, "SELECT max(seq_id) FROM mt_events");
+
+            raw.Add(events / (await RawLoopAsync(db, last)).TotalSeconds);
+
+            var counting = new CountingProjection();
+            await using (var store = Store(connectionString, o => o.Projections.Add(counting, ProjectionLifecycle.Async, "Trivial", a => a.BatchSize = BatchSize)))
+            {
+                using var daemon = await store.BuildProjectionDaemonAsync();
+                var clock = Stopwatch.StartNew();
+                await daemon.StartAllAsync();
+                await UntilAsync(() => Task.FromResult(counting.Count >= events));
+                trivial.Add(events / clock.Elapsed.TotalSeconds);
+                await daemon.StopAllAsync();
+            }
+
+            await using (var store = Store(connectionString, o => o.AddLedgerSealer(db, BatchSize)))
+            {
+                using var daemon = await store.BuildProjectionDaemonAsync();
+                var reader = new LedgerReader(db);
+                var clock = Stopwatch.StartNew();
+                await daemon.StartAllAsync();
+                await UntilAsync(async () => (await reader.GetStateAsync()).SealedThrough >= last);
+                sealer.Add(events / clock.Elapsed.TotalSeconds);
+                await daemon.StopAllAsync();
+            }
+            Console.WriteLine($"  round {round + 1}: raw SELECT loop {raw[^1]:N0} events/s, daemon (no-op projection) {trivial[^1]:N0} events/s, sealer on the daemon {sealer[^1]:N0} events/s");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| Row | Workload | Marten | Baseline (raw SELECT loop over mt_events) | Ratio |");
+        Console.WriteLine("|---|---|---|---|---|");
+        Row("M1", "sealer catch-up on Marten's daemon", sealer, raw);
+        Row("M2", "daemon catch-up, a projection that does nothing", trivial, raw);
+    }
+
+    private static void Row(string row, string workload, List<double> rates, List<double> baseline)
+    {
+        Console.WriteLine(string.Create(Inv,
+            $"| {row} | {workload}, median of {Rounds} | {LedgerSuite.Median(rates):N0} events/s ({rates.Min():N0}–{rates.Max():N0}) | {LedgerSuite.Median(baseline):N0} events/s ({baseline.Min():N0}–{baseline.Max():N0}) | {LedgerSuite.Median(rates) / LedgerSuite.Median(baseline):0.00}x |"));
+    }
+
+    private static DocumentStore Store(string connectionString, Action<StoreOptions> projection) => DocumentStore.For(o =>
+    {
+        o.Connection(connectionString);
+        o.AutoCreateSchemaObjects = AutoCreate.All;
+        o.Events.StreamIdentity = StreamIdentity.AsString;
+        o.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
+        o.Events.MetadataConfig.UserNameEnabled = true;
+        o.Events.MetadataConfig.CorrelationIdEnabled = true;
+        o.Events.MetadataConfig.CausationIdEnabled = true;
+        o.Events.MetadataConfig.HeadersEnabled = true;
+        o.Events.AddEventType<BenchClaimNoted>();
+        o.Projections.UseTransactionEvidenceForGapSkipping = true;
+        projection(o);
+    });
+
+    // Marten starts the streams (so their rows and the event type names are its own); the bulk of the events is
+    // then inserted by one statement, shaped as Marten's appends store them.
+    private static async Task LoadAsync(string connectionString, NpgsqlDataSource db, int events)
+    {
+        await using (var store = Store(connectionString, _ => { }))
+        {
+            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            await using var session = store.LightweightSession();
+            session.LastModifiedBy = "checker";
+            for (var s = 0; s < Streams; s++)
+                session.Events.StartStream(string.Create(Inv, $"fact-{s}"), new BenchClaimNoted("c", s));
+            await session.SaveChangesAsync();
+        }
+        await using var insert = db.CreateCommand(
+            """
+            INSERT INTO mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type,
+                                   correlation_id, causation_id, headers, user_name, is_archived)
+            SELECT nextval('mt_events_sequence'), gen_random_uuid(), 'fact-' || (g % $2), 2 + g / $2,
+                   jsonb_build_object('Claim', 'the member states agreed to establish the bank, claim ' || g, 'Weight', g),
+                   t.type, clock_timestamp(), t.tenant_id, t.mt_dotnet_type, 'corr-' || g, 'cause-' || g,
+                   jsonb_build_object('reason', 'bench'), 'checker', false
+            FROM generate_series(1, $1 - $2) AS g, (SELECT type, tenant_id, mt_dotnet_type FROM mt_events LIMIT 1) AS t
+            """);
+        insert.CommandTimeout = 600;
+        insert.Parameters.Add(new NpgsqlParameter { Value = events });
+        insert.Parameters.Add(new NpgsqlParameter { Value = Streams });
+        await insert.ExecuteNonQueryAsync();
+        await using var analyze = db.CreateCommand("ANALYZE mt_events");
+        await analyze.ExecuteNonQueryAsync();
+    }
+
+    // Every column the daemon's loader reads, page by page in its batch size, each page its own query.
+    private static async Task<TimeSpan> RawLoopAsync(NpgsqlDataSource db, long last)
+    {
+        var clock = Stopwatch.StartNew();
+        long rows = 0;
+        await using var connection = await db.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT d.seq_id, d.id, d.stream_id, d.version, d.data, d.type, d.timestamp, d.tenant_id, d.mt_dotnet_type,
+                   d.correlation_id, d.causation_id, d.headers, d.user_name, d.is_archived, s.type
+            FROM mt_events d JOIN mt_streams s ON s.id = d.stream_id
+            WHERE d.seq_id > $1 AND d.seq_id <= $2 ORDER BY d.seq_id
+            """, connection);
+        var from = new NpgsqlParameter { Value = 0L };
+        var to = new NpgsqlParameter { Value = 0L };
+        command.Parameters.Add(from);
+        command.Parameters.Add(to);
+        for (long after = 0; after < last; after += BatchSize)
+        {
+            from.Value = after;
+            to.Value = after + BatchSize;
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                _ = reader.GetString(4);
+                rows++;
+            }
+        }
+        if (rows != last)
+            throw new InvalidOperationException($"The raw loop read {rows} rows of {last}.");
+        return clock.Elapsed;
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> done)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await done())
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(10))
+                throw new TimeoutException("The daemon did not catch up within 10 minutes.");
+            await Task.Delay(10);
+        }
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlDataSource db, string sql)
+    {
+        await using var command = db.CreateCommand(sql);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private sealed class CountingProjection : IProjection
+    {
+        private long _count;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+        {
+            Interlocked.Add(ref _count, events.Count);
+            return Task.CompletedTask;
+        }
+    }
+}
