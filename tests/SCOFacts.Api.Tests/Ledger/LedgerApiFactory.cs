@@ -17,7 +17,15 @@ public class LedgerApiFactory : ApiFactory
 {
     private long _sealedThrough;
 
+    private readonly string? _keyPath;
+
     public LedgerApiFactory() => UseKestrel(0);
+
+    /// <summary>A host signing with the key at <paramref name="keyPath"/>, shared with another host: one key over two databases.</summary>
+    internal LedgerApiFactory(string keyPath)
+        : this() => _keyPath = keyPath;
+
+    public override string LedgerKeyPath => _keyPath ?? base.LedgerKeyPath;
 
     /// <summary>An anonymous client for the address Kestrel listens on.</summary>
     public HttpClient Http { get; private set; } = null!;
