@@ -1,6 +1,7 @@
 using SCOFacts.Api.Application;
 using SCOFacts.Api.Cli;
 using SCOFacts.Api.Desk;
+using SCOFacts.Api.Ledger;
 using SCOFacts.Api.Platform;
 
 // `dotnet run -- keys create ...` and the other verbs run and exit; anything else starts the web host.
@@ -18,11 +19,13 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 });
 builder.AddScoFactsPlatform();
 builder.AddScoFactsFacts();
+builder.AddScoFactsLedger();
 builder.AddDesk();
 
 var app = builder.Build();
 app.UseScoFactsPlatform();
 app.MapScoFactsApi();
+app.MapLedgerApi();
 app.MapDesk();
 
 await app.RunAsync();

@@ -25,10 +25,14 @@ namespace SCOFacts.Api.Tests;
 public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private TestDatabase? _database;
+    private readonly string _ledgerFolder = Path.Combine(Path.GetTempPath(), "scofacts-ledger-" + Guid.NewGuid().ToString("N"));
     private readonly Dictionary<string, string> _keys = new(StringComparer.Ordinal);
 
     /// <summary>The factory's database.</summary>
     public TestDatabase Database => _database ?? throw new InvalidOperationException("The factory has not been initialised by xunit yet.");
+
+    /// <summary>The ledger's signing key file: the factory's own, in a temporary folder removed with the factory.</summary>
+    public virtual string LedgerKeyPath => Path.Combine(_ledgerFolder, "signing.key");
 
     /// <summary>A data source for direct assertions on the database (not the app's own).</summary>
     public NpgsqlDataSource DataSource => Database.DataSource;
@@ -85,6 +89,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         settings["Bootstrap:CreateEditorKey"] = "false";
         settings["RateLimits:Enabled"] = "false";
         settings["Seeds:LoadOnStart"] = "false";
+        settings["Ledger:SigningKeyPath"] = LedgerKeyPath;
     }
 
     /// <summary>Replaces or adds services after the app has registered its own.</summary>
@@ -117,6 +122,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         await DisposeAsync();
         if (_database is not null)
             await _database.DisposeAsync();
+        if (Directory.Exists(_ledgerFolder))
+            Directory.Delete(_ledgerFolder, recursive: true);
     }
 
     private sealed class TestEndpointsStartupFilter(Action<IEndpointRouteBuilder> map) : IStartupFilter

@@ -48,7 +48,7 @@ public sealed class CliOptions
 /// <summary>The command-line verbs and their dispatch.</summary>
 public static class CliVerbs
 {
-    private static readonly List<ICliVerb> Verbs = [new KeysVerb()];
+    private static readonly List<ICliVerb> Verbs = [new KeysVerb(), new LedgerVerb()];
     private static readonly Lock Gate = new();
 
     /// <summary>Exit codes: success, a failure while running (a check found a problem, a record was rejected), a usage error.</summary>

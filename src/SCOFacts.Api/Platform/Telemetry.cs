@@ -135,9 +135,14 @@ public static class Telemetry
         path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase);
 }
 
+/// <summary>The ledger's sealing lag at one moment: what the event log holds beyond the last sealed position.</summary>
+/// <param name="UnsealedEvents">Events recorded after the last position the ledger covers.</param>
+/// <param name="OldestUnsealedAge">How long ago the oldest of them was recorded; zero when there is none.</param>
+public sealed record SealingLagSample(long UnsealedEvents, TimeSpan OldestUnsealedAge);
+
 /// <summary>
 /// The application's own instruments: refused commands, rate-limited requests, requests refused because the database
-/// was away, local-cluster restarts, background verifications of the log, and the asynchronous projections' lag.
+/// was away, local-cluster restarts, background verifications of the log, the asynchronous projections' lag and the ledger's sealing lag.
 /// </summary>
 /// <remarks>
 /// One meter per process, as a library's would be: telemetry pipelines subscribe to meters by name, so two meters of
@@ -166,6 +171,7 @@ public sealed class ScoFactsMetrics
         "Background verifications of the log, by outcome (valid, broken, or failed when it could not run).");
 
     private static IReadOnlyList<ProjectionStatus> _projections = [];
+    private static SealingLagSample? _sealingLag;
 
     static ScoFactsMetrics()
     {
@@ -173,6 +179,10 @@ public sealed class ScoFactsMetrics
             "Events committed after each asynchronous projection's checkpoint, by projection.");
         Meter.CreateObservableGauge("scofacts.projection.lag", ObserveSecondsBehind, "s",
             "How long ago the oldest event a projection has not applied was committed, by projection.");
+        Meter.CreateObservableGauge("scofacts.ledger.sealing_lag.events", ObserveUnsealedEvents, "{event}",
+            "Events in the event log not yet sealed as leaves of the ledger.");
+        Meter.CreateObservableGauge("scofacts.ledger.sealing_lag", ObserveSealingLagSeconds, "s",
+            "How long ago the oldest event not yet sealed in the ledger was recorded (0 when every event is sealed).");
     }
 
     public void CommandRejected(string reason, string kind) =>
@@ -188,6 +198,15 @@ public sealed class ScoFactsMetrics
 
     /// <summary>The newest sample of the projections' progress, reported by the lag gauges until the next one.</summary>
     public void ReportProjections(IReadOnlyList<ProjectionStatus> projections) => Volatile.Write(ref _projections, projections);
+
+    /// <summary>The newest sample of the ledger's sealing lag, reported by the sealing-lag gauges until the next one.</summary>
+    public void ReportSealingLag(SealingLagSample sample) => Volatile.Write(ref _sealingLag, sample);
+
+    private static IEnumerable<Measurement<long>> ObserveUnsealedEvents() =>
+        Volatile.Read(ref _sealingLag) is { } lag ? [new Measurement<long>(lag.UnsealedEvents)] : [];
+
+    private static IEnumerable<Measurement<double>> ObserveSealingLagSeconds() =>
+        Volatile.Read(ref _sealingLag) is { } lag ? [new Measurement<double>(lag.OldestUnsealedAge.TotalSeconds)] : [];
 
     private static IEnumerable<Measurement<long>> ObserveEventsBehind() =>
         Volatile.Read(ref _projections).Select(p => new Measurement<long>(p.EventsBehind, new KeyValuePair<string, object?>("projection", p.Name)));
