@@ -17,8 +17,9 @@ public sealed class MartenTamperTests
         await using var ledger = await SealedAsync();
         var kept = await ledger.Reader.GetTreeHeadAsync(20);
 
-        // No guard on mt_events stops the test's superuser here (the product's guard, where installed, would be
-        // switched off first): the log must catch what the database let through.
+        // A superuser switches the append-only guard off (migration 0013) and rewrites the log behind the store's back:
+        // the ledger must catch what the database let through.
+        await ledger.ExecuteAsync("ALTER TABLE mt_events DISABLE TRIGGER USER");
         await ledger.ExecuteAsync("UPDATE mt_events SET data = jsonb_set(data, '{Weight}', '6') WHERE seq_id = 5");
         await ledger.ExecuteAsync("DELETE FROM mt_events WHERE seq_id = 9");
         await ledger.ExecuteAsync("UPDATE mt_events SET seq_id = -seq_id WHERE seq_id IN (20, 21)");
