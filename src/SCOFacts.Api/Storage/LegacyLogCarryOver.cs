@@ -113,9 +113,7 @@ public sealed class LegacyLogCarryOver(EventStore.EventStore legacy, IDocumentSt
         {
             await using var session = store.LightweightSession();
             session.LastModifiedBy = "system";
-            session.Events.StartStream(GenesisStream, new LegacyLogCarriedOver(total, digest.Hash,
-                string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{digest.Position.TransactionId}.{digest.Position.GlobalPosition}.{digest.EventCount}.{digest.Hash}"),
+            session.Events.StartStream(GenesisStream, new LegacyLogCarriedOver(total, digest.Hash, Audit.DigestToken.Format(digest),
                 verification.StreamsChecked, DateTimeOffset.UtcNow));
             await session.SaveChangesAsync(cancellationToken);
         }
@@ -198,9 +196,7 @@ public sealed class LegacyLogCarryOver(EventStore.EventStore legacy, IDocumentSt
         target.UserName = metadata.Principal;
         target.CorrelationId = metadata.CorrelationId;
         target.CausationId = metadata.CausationId;
-        if (metadata.IdempotencyKey is { } key) target.SetHeader(ScoFactsMarten.IdempotencyKeyHeader, key);
-        if (metadata.Reason is { } reason) target.SetHeader(ScoFactsMarten.ReasonHeader, reason);
-        foreach (var (name, value) in metadata.Extra ?? new Dictionary<string, string>()) target.SetHeader(name, value);
+        foreach (var (name, value) in ScoFactsMarten.Headers(metadata)) target.SetHeader(name, value);
         target.SetHeader(LegacyPositionHeader, source.GlobalPosition);
         target.SetHeader(LegacyHashHeader, Convert.ToHexStringLower(source.Hash));
     }

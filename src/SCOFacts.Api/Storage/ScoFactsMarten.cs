@@ -82,8 +82,15 @@ public static class ScoFactsMarten
         session.LastModifiedBy = metadata.Principal;
         session.CorrelationId = metadata.CorrelationId;
         session.CausationId = metadata.CausationId;
-        if (metadata.IdempotencyKey is { } key) session.SetHeader(IdempotencyKeyHeader, key);
-        if (metadata.Reason is { } reason) session.SetHeader(ReasonHeader, reason);
-        foreach (var (name, value) in metadata.Extra ?? new Dictionary<string, string>()) session.SetHeader(name, value);
+        foreach (var (name, value) in Headers(metadata)) session.SetHeader(name, value);
+    }
+
+    /// <summary>The headers an event stores for its metadata: idempotency key, reason, and the extras.</summary>
+    public static IEnumerable<(string Name, string Value)> Headers(EventMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (metadata.IdempotencyKey is { } key) yield return (IdempotencyKeyHeader, key);
+        if (metadata.Reason is { } reason) yield return (ReasonHeader, reason);
+        foreach (var (name, value) in metadata.Extra ?? new Dictionary<string, string>()) yield return (name, value);
     }
 }
