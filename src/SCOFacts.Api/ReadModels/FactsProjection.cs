@@ -30,7 +30,7 @@ public sealed class FactsProjection : IProjection
 
     /// <inheritdoc />
     public IReadOnlyList<ProjectionTable> Tables { get; } =
-        [new("source_views"), new("fact_views"), new("claim_index"), new("source_documents")];
+        [new("source_views"), new("fact_views"), new("claim_index"), new("source_documents"), new("fact_answers"), new("fact_answer_stretches")];
 
     /// <inheritdoc />
     public async Task ApplyAsync(NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
@@ -44,12 +44,19 @@ public sealed class FactsProjection : IProjection
         switch (EventStore.EventStore.StreamTypeOf(streamId))
         {
             case "fact":
-                await RefreshFactAsync(connection, transaction, streamId, cancellationToken);
+                // The stored state one version behind these events takes them in; anything else (a rebuild, a row
+                // written by an older release) folds the whole stream.
+                if (await StoredAnswers.LoadAsync(connection, transaction, FactIdOf(streamId), cancellationToken) is { } stored
+                    && stored.Version == events[0].StreamVersion - 1)
+                    await ApplyToStoredAsync(connection, transaction, stored, events, cancellationToken);
+                else
+                    await RefreshFactAsync(connection, transaction, streamId, cancellationToken);
                 break;
             case "source":
                 var sourceId = await RefreshSourceAsync(connection, transaction, streamId, at, cancellationToken);
+                // A source's events move its facts' answers, not their claims: the index and counts stand.
                 foreach (var factId in await FactsCitingAsync(connection, transaction, sourceId, cancellationToken))
-                    await RefreshFactAsync(connection, transaction, Fact.StreamId(factId), cancellationToken);
+                    await RefreshFactAsync(connection, transaction, Fact.StreamId(factId), cancellationToken, viewOnly: true);
                 break;
         }
     }
@@ -140,6 +147,18 @@ public sealed class FactsProjection : IProjection
     internal static async Task RefreshFactAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId,
         CancellationToken cancellationToken, bool viewOnly = false)
     {
+        // Weights moved, the events did not: the stored state stands, only the answers are reconciled again.
+        if (viewOnly && await StoredAnswers.LoadAsync(connection, transaction, FactIdOf(streamId), cancellationToken) is { } stored)
+        {
+            var (weights, sources) = await Reliabilities.CurrentWithSourcesAsync(connection, transaction,
+                stored.State.ClaimsInOrder.Select(c => c.SourceId), cancellationToken);
+            await using var answers = new NpgsqlBatch(connection, transaction);
+            AddFactView(answers, stored, weights);
+            StoredAnswers.AddWrites(answers, stored, weights, sources, stateChanged: false);
+            await answers.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+
         var events = await ReadStreamAsync(connection, transaction, streamId, cancellationToken);
         var state = Fact.Fold(events.Select(e => e.Data));
         if (state.Definition is not { } definition) return;
@@ -156,47 +175,15 @@ public sealed class FactsProjection : IProjection
         }
 
         var cited = claims.Select(c => c.SourceId).Concat(previousSources).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        if (!viewOnly)
-        {
-            // Every writer locks the source rows it will count into, in one order, before the fact's own row:
-            // two claims citing the same sources then queue instead of deadlocking.
-            await using var lockSources = new NpgsqlCommand(
-                "SELECT 1 FROM source_views WHERE source_id = ANY($1) ORDER BY source_id FOR UPDATE", connection, transaction);
-            lockSources.Parameters.Add(new NpgsqlParameter { Value = cited });
-            await lockSources.ExecuteNonQueryAsync(cancellationToken);
-        }
+        if (!viewOnly) await LockSourcesAsync(connection, transaction, cited, cancellationToken);
 
-        var reliabilities = await Reliabilities.CurrentAsync(connection, transaction, claims.Select(c => c.SourceId), cancellationToken);
-        // The row answers for the day of the fact's latest event, not the wall clock, so a rebuild reproduces it;
-        // reads of one fact (FactReader) answer for today.
-        var result = Reconciler.Reconcile(state, reliabilities, validAt: null, today: DateOnly.FromDateTime(updatedAt.UtcDateTime));
+        var (reliabilities, sourceStates) = await Reliabilities.CurrentWithSourcesAsync(connection, transaction, claims.Select(c => c.SourceId), cancellationToken);
+        var fact = new StoredFact(state, events[^1].Version, events[0].RecordedAt, updatedAt);
 
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            var upsert = new NpgsqlBatchCommand(
-                """
-                INSERT INTO fact_views (fact_id, subject, property, qualifiers, value_type, unit, description, version, verdict,
-                    value_display, value_lower, value_upper, value_key, confidence, reference_date, claim_count, active_claim_count,
-                    open_dispute_count, explanation, defined_at, updated_at)
-                VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-                ON CONFLICT (fact_id) DO UPDATE SET subject = excluded.subject, property = excluded.property,
-                    qualifiers = excluded.qualifiers, value_type = excluded.value_type, unit = excluded.unit,
-                    description = excluded.description, version = excluded.version, verdict = excluded.verdict,
-                    value_display = excluded.value_display, value_lower = excluded.value_lower, value_upper = excluded.value_upper,
-                    value_key = excluded.value_key, confidence = excluded.confidence, reference_date = excluded.reference_date,
-                    claim_count = excluded.claim_count, active_claim_count = excluded.active_claim_count,
-                    open_dispute_count = excluded.open_dispute_count, explanation = excluded.explanation, updated_at = excluded.updated_at
-                """);
-            var value = result.Value;
-            AddParameters(upsert,
-                definition.FactId, definition.Subject, definition.Property,
-                JsonSerializer.Serialize(definition.Qualifiers, DomainEvents.JsonOptions),
-                Wire.Name(definition.ValueType), definition.Unit, definition.Description, events[^1].Version,
-                Wire.Name(result.Verdict), value?.Display, value?.Interval?.Lower, value?.Interval?.Upper, value?.Key,
-                result.Confidence, result.ReferenceDate, claims.Count, claims.Count(c => c.IsActive),
-                claims.Count(c => c.OpenDispute is not null), result.Explanation,
-                events[0].RecordedAt.UtcDateTime, updatedAt.UtcDateTime);
-            batch.BatchCommands.Add(upsert);
+            AddFactView(batch, fact, reliabilities);
+            StoredAnswers.AddWrites(batch, fact, reliabilities, sourceStates, stateChanged: true);
             if (viewOnly)
             {
                 await batch.ExecuteNonQueryAsync(cancellationToken);
@@ -217,15 +204,125 @@ public sealed class FactsProjection : IProjection
                 batch.BatchCommands.Add(insert);
             }
 
-            var counts = new NpgsqlBatchCommand(
-                "UPDATE source_views v SET claim_count = (SELECT count(*) FROM claim_index c WHERE c.source_id = v.source_id), " +
-                "active_claim_count = (SELECT count(*) FROM claim_index c WHERE c.source_id = v.source_id AND c.status IN ('active', 'disputed')) " +
-                "WHERE v.source_id = ANY($1)");
-            // One array parameter: wrapped, or params would spread it into many.
-            AddParameters(counts, [cited]);
-            batch.BatchCommands.Add(counts);
+            AddSourceCounts(batch, cited);
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Takes a fact's new events into its stored state, one version behind them, without reading its stream: the
+    /// claim index changes only for the claims the events name, and only their sources' counts move. The rows come
+    /// out as a full refresh would write them.
+    /// </summary>
+    private static async Task ApplyToStoredAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StoredFact stored,
+        IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
+    {
+        var state = stored.State;
+        foreach (var e in events) state = Fact.Evolve(state, e.Data);
+        if (state.Definition is not { } definition) return;
+        var fact = new StoredFact(state, events[^1].StreamVersion, stored.DefinedAt, events[^1].RecordedAt);
+
+        var named = events.Select(e => ClaimIdOf(e.Data)).OfType<string>().Distinct(StringComparer.Ordinal).Where(state.Claims.ContainsKey).ToList();
+        var cited = named.Select(id => state.Claims[id].SourceId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        await LockSourcesAsync(connection, transaction, cited, cancellationToken);
+        var (reliabilities, sourceStates) = await Reliabilities.CurrentWithSourcesAsync(connection, transaction,
+            state.ClaimsInOrder.Select(c => c.SourceId), cancellationToken);
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        AddFactView(batch, fact, reliabilities);
+        StoredAnswers.AddWrites(batch, fact, reliabilities, sourceStates, stateChanged: true);
+        foreach (var id in named)
+        {
+            var claim = state.Claims[id];
+            if (!stored.State.Claims.ContainsKey(id))
+            {
+                // A new claim: a plain insert, so an id another fact already uses is refused by the index's key.
+                var recorded = events.First(e => e.Data is ClaimRecorded r && r.ClaimId == id);
+                var insert = new NpgsqlBatchCommand(
+                    "INSERT INTO claim_index (claim_id, fact_id, source_id, status, recorded_version, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)");
+                AddParameters(insert, id, definition.FactId, claim.SourceId, Wire.ClaimStatus(claim), recorded.StreamVersion, recorded.RecordedAt.UtcDateTime);
+                batch.BatchCommands.Add(insert);
+            }
+            else
+            {
+                var update = new NpgsqlBatchCommand("UPDATE claim_index SET source_id = $3, status = $4 WHERE claim_id = $1 AND fact_id = $2");
+                AddParameters(update, id, definition.FactId, claim.SourceId, Wire.ClaimStatus(claim));
+                batch.BatchCommands.Add(update);
+            }
+        }
+        AddSourceCounts(batch, cited);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string FactIdOf(string streamId) => streamId[Fact.StreamId("").Length..];
+
+    private static string? ClaimIdOf(object e) => e switch
+    {
+        ClaimRecorded x => x.ClaimId,
+        ClaimDisputed x => x.ClaimId,
+        DisputeUpheld x => x.ClaimId,
+        DisputeRejected x => x.ClaimId,
+        ClaimEndorsed x => x.ClaimId,
+        ClaimRetracted x => x.ClaimId,
+        ClaimCorrected x => x.ClaimId,
+        _ => null,
+    };
+
+    // Every writer locks the source rows it will count into, in one order, before the fact's own row:
+    // two claims citing the same sources then queue instead of deadlocking.
+    private static async Task LockSourcesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] sourceIds, CancellationToken cancellationToken)
+    {
+        await using var lockSources = new NpgsqlCommand(
+            "SELECT 1 FROM source_views WHERE source_id = ANY($1) ORDER BY source_id FOR UPDATE", connection, transaction);
+        lockSources.Parameters.Add(new NpgsqlParameter { Value = sourceIds });
+        await lockSources.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void AddSourceCounts(NpgsqlBatch batch, string[] sourceIds)
+    {
+        var counts = new NpgsqlBatchCommand(
+            "UPDATE source_views v SET claim_count = (SELECT count(*) FROM claim_index c WHERE c.source_id = v.source_id), " +
+            "active_claim_count = (SELECT count(*) FROM claim_index c WHERE c.source_id = v.source_id AND c.status IN ('active', 'disputed')) " +
+            "WHERE v.source_id = ANY($1)");
+        // One array parameter: wrapped, or params would spread it into many.
+        AddParameters(counts, [sourceIds]);
+        batch.BatchCommands.Add(counts);
+    }
+
+    /// <summary>
+    /// The fact's fact_views row. It answers for the day of the fact's latest event, not the wall clock, so a rebuild
+    /// reproduces it; reads of one fact answer for today (from the stored answers).
+    /// </summary>
+    private static void AddFactView(NpgsqlBatch batch, StoredFact fact, SourceReliabilities reliabilities)
+    {
+        var state = fact.State;
+        var definition = state.Definition!;
+        var claims = state.ClaimsInOrder.ToList();
+        var result = Reconciler.Reconcile(state, reliabilities, validAt: null, today: DateOnly.FromDateTime(fact.UpdatedAt.UtcDateTime));
+        var upsert = new NpgsqlBatchCommand(
+            """
+            INSERT INTO fact_views (fact_id, subject, property, qualifiers, value_type, unit, description, version, verdict,
+                value_display, value_lower, value_upper, value_key, confidence, reference_date, claim_count, active_claim_count,
+                open_dispute_count, explanation, defined_at, updated_at)
+            VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+            ON CONFLICT (fact_id) DO UPDATE SET subject = excluded.subject, property = excluded.property,
+                qualifiers = excluded.qualifiers, value_type = excluded.value_type, unit = excluded.unit,
+                description = excluded.description, version = excluded.version, verdict = excluded.verdict,
+                value_display = excluded.value_display, value_lower = excluded.value_lower, value_upper = excluded.value_upper,
+                value_key = excluded.value_key, confidence = excluded.confidence, reference_date = excluded.reference_date,
+                claim_count = excluded.claim_count, active_claim_count = excluded.active_claim_count,
+                open_dispute_count = excluded.open_dispute_count, explanation = excluded.explanation, updated_at = excluded.updated_at
+            """);
+        var value = result.Value;
+        AddParameters(upsert,
+            definition.FactId, definition.Subject, definition.Property,
+            JsonSerializer.Serialize(definition.Qualifiers, DomainEvents.JsonOptions),
+            Wire.Name(definition.ValueType), definition.Unit, definition.Description, fact.Version,
+            Wire.Name(result.Verdict), value?.Display, value?.Interval?.Lower, value?.Interval?.Upper, value?.Key,
+            result.Confidence, result.ReferenceDate, claims.Count, claims.Count(c => c.IsActive),
+            claims.Count(c => c.OpenDispute is not null), result.Explanation,
+            fact.DefinedAt.UtcDateTime, fact.UpdatedAt.UtcDateTime);
+        batch.BatchCommands.Add(upsert);
     }
 
     private static Dictionary<string, (long Version, DateTimeOffset At)> ClaimRecordedAt(List<StoredEventData> events)
