@@ -10,13 +10,13 @@ namespace SCOFacts.Domain.Facts;
 /// </summary>
 public static class FactStateJson
 {
-    private sealed record Stored(FactDefinition? Definition, IReadOnlyList<ClaimState> Claims, IReadOnlyList<string> DisputeIds);
+    private sealed record Snapshot(FactDefinition? Definition, IReadOnlyList<ClaimState> Claims, IReadOnlyList<string> DisputeIds);
 
     /// <summary>The state as JSON, with the domain's options.</summary>
     public static string Serialize(FactState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var stored = new Stored(state.Definition, state.ClaimsInOrder.ToList(), state.DisputeIds.Order(StringComparer.Ordinal).ToList());
+        var stored = new Snapshot(state.Definition, state.ClaimsInOrder.ToList(), state.DisputeIds.Order(StringComparer.Ordinal).ToList());
         return JsonSerializer.Serialize(stored, DomainEvents.JsonOptions);
     }
 
@@ -24,7 +24,7 @@ public static class FactStateJson
     /// <exception cref="JsonException">The text is not a stored fact state.</exception>
     public static FactState Deserialize(string json)
     {
-        var stored = JsonSerializer.Deserialize<Stored>(json, DomainEvents.JsonOptions) ?? throw new JsonException("A stored fact state was null.");
+        var stored = JsonSerializer.Deserialize<Snapshot>(json, DomainEvents.JsonOptions) ?? throw new JsonException("A stored fact state was null.");
         return new FactState(stored.Definition,
             stored.Claims.ToImmutableDictionary(c => c.ClaimId, StringComparer.Ordinal),
             [.. stored.Claims.Select(c => c.ClaimId)],
