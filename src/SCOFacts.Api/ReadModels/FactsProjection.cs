@@ -10,15 +10,15 @@ using SCOFacts.EventStore.Projections;
 namespace SCOFacts.Api.ReadModels;
 
 /// <summary>
-/// Keeps fact_views, claim_index and source_views in step with the log, inside each
-/// append's transaction, so a client reads its own write at once.
+/// Keeps fact_views, claim_index, source_views and the stored answers (fact_answers, fact_answer_stretches) in step
+/// with the log, inside each append's transaction, so a client reads its own write at once.
 /// </summary>
 /// <remarks>
-/// Each call carries one stream's new events. Rather than patching rows event by event,
-/// it folds the whole stream (a fact's story is small) and rewrites the stream's rows, so
-/// the rows are a pure function of the log and a rebuild reproduces them exactly. A fact's
-/// verdict also depends on its sources' weights: a source event re-reconciles every fact
-/// that cites the source. Times stored are event times, never the wall clock.
+/// Each call carries one stream's new events. A fact's events are taken into its stored state when that state is one
+/// version behind them (the common case); otherwise (a rebuild, rows of an older release) the whole stream is folded.
+/// Either way the rows are a pure function of the log and the current weights, and a rebuild reproduces them exactly.
+/// A fact's answers also depend on its sources' weights: a source event re-reconciles every fact that cites the source.
+/// Times stored are event times, never the wall clock.
 /// </remarks>
 public sealed class FactsProjection : IProjection
 {
