@@ -1,3 +1,4 @@
+using SCOFacts.Benchmarks.ApiBench;
 using SCOFacts.Benchmarks.Desk;
 using SCOFacts.Benchmarks.EventStoreBench;
 using SCOFacts.Benchmarks.Fixtures;
@@ -5,7 +6,7 @@ using SCOFacts.Benchmarks.LedgerBench;
 using SCOFacts.Benchmarks.Quality;
 using SCOFacts.Benchmarks.TrustBench;
 
-// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust] [--quick] [--appends-only] [--claims N]
+// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust|api] [--quick] [--appends-only] [--claims N]
 //   eventstore      the event store against raw Npgsql baselines (the default)
 //   ledger          the ledger's sealer catching up against a raw INSERT of the same rows; proof sizes; catch-up on
 //                   Marten's daemon (the sealer, and a no-op projection) against a raw SELECT loop over mt_events
@@ -13,6 +14,7 @@ using SCOFacts.Benchmarks.TrustBench;
 //   desk            a 100-claim fact's desk page against its plain GET, on the real host
 //   trust           50,000 claims imported on the real host: trust catch-up and a forced estimation against the bare estimator
 //   --claims N      trust suite only: import the first N claims of the data set instead
+//   api             GET /api/facts/{id} against /health/live at 16 connections; a claim on a 1,500-claim fact against a 3-claim one
 //   fixture release-0011 DIR   not a measurement: writes the release's frozen database dump and answers (tests/fixtures/release-0011/README.md)
 //   --quick         every workload scaled down about 20x: a smoke run, not a measurement
 //   --appends-only  event store rows 1-4 only (skips loading and reading the 1M-event log)
@@ -39,11 +41,14 @@ switch (suite)
     case "fixture":
         return await ReleaseFixtureGenerator.RunAsync(args.Skip(1).ToList());
 
+    case "api":
+        return await ApiSuite.RunAsync(quick);
+
     case "quality":
         QualityBenchmark.Run(Console.Out);
         return 0;
 
     default:
-        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger, quality, desk or trust, optionally with --quick; or fixture.");
+        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger, quality, desk, trust or api, optionally with --quick; or fixture.");
         return 2;
 }

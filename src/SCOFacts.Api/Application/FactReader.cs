@@ -45,6 +45,14 @@ public sealed class FactReader(EventStore.EventStore store, NpgsqlDataSource dat
         return new FactSnapshot(state, version, Reconciler.Reconcile(state, reliabilities, validAt, Today), sources, validAt, knownAt);
     }
 
+    /// <summary>
+    /// The stored response to a read of the fact now, for <paramref name="validAt"/> or without a date (today), and the
+    /// version it is at: what <see cref="GetAsync"/> would answer, read from the facts projection's stored answers in
+    /// one indexed read. Null when none is stored for that day (no such fact, or a day before anything is known of it).
+    /// </summary>
+    public Task<(long Version, byte[] Body)?> StoredAsync(string factId, DateOnly? validAt, CancellationToken cancellationToken = default) =>
+        StoredAnswers.ReadAsync(dataSource, factId, validAt ?? Today, validAt, cancellationToken);
+
     /// <summary>The reconciled value per stretch of valid time, as known at <paramref name="knownAt"/>.</summary>
     public async Task<(FactSnapshot Fact, IReadOnlyList<TimelineSegment> Segments)?> TimelineAsync(string factId, DateTimeOffset? knownAt, CancellationToken cancellationToken = default)
     {

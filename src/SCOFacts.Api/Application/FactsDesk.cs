@@ -1,4 +1,5 @@
 using Npgsql;
+using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Sources;
 using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
@@ -23,6 +24,10 @@ public sealed record DeskResult<TState>(TState State, long Version, Rejection? R
 /// </remarks>
 public sealed class FactsDesk(EventStore.EventStore store, SourceDocuments documents)
 {
+    private const int MaxAttempts = 5;
+    private const string TransientDeadlock = "40P01";
+    private const string TransientSerialization = "40001";
+
     private readonly CommandRunner _runner = new(store);
 
     /// <summary>Runs a command on one fact's stream.</summary>
@@ -32,11 +37,12 @@ public sealed class FactsDesk(EventStore.EventStore store, SourceDocuments docum
         ArgumentNullException.ThrowIfNull(command);
         var (registered, texts) = await documents.ForSourcesAsync(SourcesNamedBy(command), cancellationToken);
         var context = new KnownSources(registered);
+        Decision Decide(FactState state) => QuoteEvidence.Apply(Fact.Decide(command, state, context), id => texts.GetValueOrDefault(id));
         try
         {
+            if (await RunOnStoredStateAsync(command.FactId, Decide, metadata, ifMatch, cancellationToken) is { } stored) return stored;
             var outcome = await _runner.RunAsync<FactState, Rejection>(
-                Fact.StreamId(command.FactId), Fact.Initial, Fact.Evolve,
-                (state, _) => Adapt(QuoteEvidence.Apply(Fact.Decide(command, state, context), id => texts.GetValueOrDefault(id))),
+                Fact.StreamId(command.FactId), Fact.Initial, Fact.Evolve, (state, _) => Adapt(Decide(state)),
                 metadata, ifMatch, cancellationToken);
             return new(outcome.State, outcome.Version, outcome.Rejection, outcome.Duplicate);
         }
@@ -58,6 +64,49 @@ public sealed class FactsDesk(EventStore.EventStore store, SourceDocuments docum
             (state, _) => Adapt(Source.Decide(command, state)),
             metadata, ifMatch, cancellationToken);
         return new(outcome.State, outcome.Version, outcome.Rejection, outcome.Duplicate);
+    }
+
+    /// <summary>
+    /// Runs a fact command the way <see cref="CommandRunner"/> does, but from the fact's stored state (kept by the
+    /// facts projection in each append's transaction) instead of its replayed stream, so a write costs the same on a
+    /// fact with thousands of claims as on a new one. A repeated idempotency key is looked up in the stream's key
+    /// index. Null when no state is stored (a fact not yet defined): the caller replays the stream instead.
+    /// </summary>
+    private async Task<DeskResult<FactState>?> RunOnStoredStateAsync(string factId, Func<FactState, Decision> decide, EventMetadata metadata,
+        ExpectedVersion? expected, CancellationToken cancellationToken)
+    {
+        var streamId = Fact.StreamId(factId);
+        for (var attempt = 1; ; attempt++)
+        {
+            var (stored, keyUsed) = await StoredAnswers.LoadForWriteAsync(store.DataSource, factId, metadata.IdempotencyKey, cancellationToken);
+            if (stored is null) return null;
+            var (state, version) = (stored.State, stored.Version);
+
+            // A retried request gets its original answer, not a refusal of its own earlier effect.
+            if (keyUsed) return new(state, version, null, Duplicate: true);
+            if (expected is { } pinned && pinned != ExpectedVersion.Any && pinned != ExpectedVersion.Exact(version))
+                throw new ConcurrencyException(streamId, pinned, version);
+
+            var decision = decide(state);
+            if (decision.Rejection is { } rejection) return new(state, version, rejection, false);
+            if (decision.Events.Count == 0) return new(state, version, null, false);
+            try
+            {
+                var appended = await store.AppendAsync(streamId, ExpectedVersion.Exact(version), decision.Events, metadata, cancellationToken);
+                // A concurrent request with the same key won: the next pass returns its result.
+                if (appended.Duplicate) continue;
+                foreach (var e in appended.Events) state = Fact.Evolve(state, e.Data);
+                return new(state, appended.Version, null, false);
+            }
+            catch (ConcurrencyException) when (expected is null && attempt < MaxAttempts)
+            {
+                // Someone else appended between our read and our write: decide again on their result.
+            }
+            catch (PostgresException e) when (e.SqlState is TransientDeadlock or TransientSerialization && attempt < MaxAttempts)
+            {
+                // The database rolled the whole transaction back: nothing was stored, so running the command again is safe.
+            }
+        }
     }
 
     private static Decision<Rejection> Adapt(Decision decision) =>

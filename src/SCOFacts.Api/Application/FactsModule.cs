@@ -103,14 +103,7 @@ public static class FactsModule
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddScoFactsCore();
-        // Clients need not put a value's "kind" first, and open interval ends are never NaN or infinite on the wire.
-        // A property the request type does not have is refused (400 naming it), not dropped: a misspelt "notes" or
-        // "aprox" would otherwise be lost without the client knowing, as the schemas' additionalProperties: false promise.
-        builder.Services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.AllowOutOfOrderMetadataProperties = true;
-            json.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
-        });
+        builder.Services.ConfigureHttpJsonOptions(json => ResponseJson.Configure(json.SerializerOptions));
         builder.Services.Configure<SwaggerGenOptions>(FactsOpenApi.Configure);
         // Stored answers computed by older rules are rebuilt before anything is served or loaded.
         builder.Services.AddSingleton<ReadModelRevisions>();

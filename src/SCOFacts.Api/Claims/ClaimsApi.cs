@@ -179,9 +179,11 @@ public static class ClaimsApi
         {
             var result = await desk.RunAsync(command(metadata.Principal), metadata, ifMatch, cancellationToken);
             if (result.Rejection is { } rejection) return WriteSupport.Problem(rejection);
-            var loaded = (await reader.LoadAsync(factId, null, cancellationToken))!.Value;
-            context.Response.SetETag(loaded.Version);
-            var body = ClaimResponse.From(factId, loaded.State.Claims[claimId], loaded.Sources);
+            // The state the command left, not the stream replayed again: only the claim's own source is read.
+            var claim = result.State.Claims[claimId];
+            var (sources, _) = await reader.SourcesAsync([claim.SourceId], null, cancellationToken);
+            context.Response.SetETag(result.Version);
+            var body = ClaimResponse.From(factId, claim, sources);
             return created ? TypedResults.Created(location ?? $"/api/claims/{claimId}", body) : TypedResults.Ok(body);
         });
     }

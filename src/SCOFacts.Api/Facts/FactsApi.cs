@@ -102,6 +102,12 @@ public static class FactsApi
     private static async Task<IResult> GetAsync(string factId, string? validAt, string? knownAt, FactReader reader, HttpContext context, CancellationToken cancellationToken)
     {
         if (WriteSupport.TryTimeAxes(validAt, knownAt, out var valid, out var known) is { } bad) return bad;
+        // Now, on any valid day: the stored answer, written as stored. As known at a moment: folded and reconciled.
+        if (known is null && await reader.StoredAsync(factId, valid, cancellationToken) is { } stored)
+        {
+            context.Response.SetETag(stored.Version);
+            return TypedResults.Bytes(stored.Body, StoredAnswers.ContentType);
+        }
         if (await reader.GetAsync(factId, valid, known, cancellationToken) is not { } snapshot)
             return Problems.NotFound(known is null ? $"No fact '{factId}'." : $"No fact '{factId}' was known at {known:O}.");
         context.Response.SetETag(snapshot.Version);

@@ -10,15 +10,15 @@ using SCOFacts.EventStore.Projections;
 namespace SCOFacts.Api.ReadModels;
 
 /// <summary>
-/// Keeps fact_views, claim_index and source_views in step with the log, inside each
-/// append's transaction, so a client reads its own write at once.
+/// Keeps fact_views, claim_index, source_views and the stored answers (fact_answers, fact_answer_stretches) in step
+/// with the log, inside each append's transaction, so a client reads its own write at once.
 /// </summary>
 /// <remarks>
-/// Each call carries one stream's new events. Rather than patching rows event by event,
-/// it folds the whole stream (a fact's story is small) and rewrites the stream's rows, so
-/// the rows are a pure function of the log and a rebuild reproduces them exactly. A fact's
-/// verdict also depends on its sources' weights: a source event re-reconciles every fact
-/// that cites the source. Times stored are event times, never the wall clock.
+/// Each call carries one stream's new events. A fact's events are taken into its stored state when that state is one
+/// version behind them (the common case); otherwise (a rebuild, rows of an older release) the whole stream is folded.
+/// Either way the rows are a pure function of the log and the current weights, and a rebuild reproduces them exactly.
+/// A fact's answers also depend on its sources' weights: a source event re-reconciles every fact that cites the source.
+/// Times stored are event times, never the wall clock.
 /// </remarks>
 public sealed class FactsProjection : IProjection
 {
@@ -30,7 +30,7 @@ public sealed class FactsProjection : IProjection
 
     /// <inheritdoc />
     public IReadOnlyList<ProjectionTable> Tables { get; } =
-        [new("source_views"), new("fact_views"), new("claim_index"), new("source_documents")];
+        [new("source_views"), new("fact_views"), new("claim_index"), new("source_documents"), new("fact_answers"), new("fact_answer_stretches")];
 
     /// <inheritdoc />
     public async Task ApplyAsync(NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
@@ -44,12 +44,18 @@ public sealed class FactsProjection : IProjection
         switch (EventStore.EventStore.StreamTypeOf(streamId))
         {
             case "fact":
-                await RefreshFactAsync(connection, transaction, streamId, cancellationToken);
+                // The stored state one version behind these events takes them in; anything else (a rebuild, a row
+                // written by an older release) folds the whole stream.
+                if (await StoredAnswers.LoadAsync(connection, transaction, FactIdOf(streamId), cancellationToken) is { } stored
+                    && stored.Version == events[0].StreamVersion - 1)
+                    await ApplyToStoredAsync(connection, transaction, stored, events, cancellationToken);
+                else
+                    await RefreshFactAsync(connection, transaction, streamId, cancellationToken);
                 break;
             case "source":
                 var sourceId = await RefreshSourceAsync(connection, transaction, streamId, at, cancellationToken);
-                foreach (var factId in await FactsCitingAsync(connection, transaction, sourceId, cancellationToken))
-                    await RefreshFactAsync(connection, transaction, Fact.StreamId(factId), cancellationToken);
+                // A source's events move its facts' answers, not their claims: the index and counts stand.
+                await RefreshViewsAsync(connection, transaction, await FactsCitingAsync(connection, transaction, sourceId, cancellationToken), cancellationToken);
                 break;
         }
     }
@@ -133,16 +139,29 @@ public sealed class FactsProjection : IProjection
 
     /// <summary>
     /// Folds a fact's stream and reconciles it with the current weights into its fact_views row (updated_at is
-    /// the time of the fact's own latest event, so a rebuild reproduces it whatever triggered the refresh), and
-    /// rewrites its claim_index rows and its sources' counts. After learned weights move, the trust projection
-    /// re-reconciles views only (<see cref="RefreshViewsAsync"/>): the index and counts do not depend on them.
+    /// the time of the fact's own latest event, so a rebuild reproduces it whatever triggered the refresh), and unless <paramref name="viewOnly"/>,
+    /// rewrites its claim_index rows and its sources' counts. A source's events and moved learned weights re-reconcile
+    /// with <paramref name="viewOnly"/> set (many facts at once: <see cref="RefreshViewsAsync"/>): the index and counts do not depend on them.
     /// </summary>
     internal static async Task RefreshFactAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool viewOnly = false)
     {
+        // Weights moved, the events did not: the stored state stands, only the answers are reconciled again.
+        if (viewOnly && await StoredAnswers.LoadAsync(connection, transaction, FactIdOf(streamId), cancellationToken) is { } stored)
+        {
+            var (weights, sources) = await Reliabilities.CurrentWithSourcesAsync(connection, transaction,
+                stored.State.ClaimsInOrder.Select(c => c.SourceId), cancellationToken);
+            await using var answers = new NpgsqlBatch(connection, transaction);
+            AddFactView(answers, stored, weights);
+            StoredAnswers.AddWrites(answers, stored, weights, sources, stateChanged: false);
+            await answers.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+
         var events = await ReadStreamAsync(connection, transaction, streamId, cancellationToken);
         var state = Fact.Fold(events.Select(e => e.Data));
         if (state.Definition is not { } definition) return;
+        var updatedAt = events[^1].RecordedAt;
         var claims = state.ClaimsInOrder.ToList();
 
         // Sources whose counts change: those cited now and those cited before this event.
@@ -155,19 +174,21 @@ public sealed class FactsProjection : IProjection
         }
 
         var cited = claims.Select(c => c.SourceId).Concat(previousSources).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        // Every writer locks the source rows it will count into, in one order, before the fact's own row:
-        // two claims citing the same sources then queue instead of deadlocking.
-        await using (var lockSources = new NpgsqlCommand(
-            "SELECT 1 FROM source_views WHERE source_id = ANY($1) ORDER BY source_id FOR UPDATE", connection, transaction))
-        {
-            lockSources.Parameters.Add(new NpgsqlParameter { Value = cited });
-            await lockSources.ExecuteNonQueryAsync(cancellationToken);
-        }
+        if (!viewOnly) await LockSourcesAsync(connection, transaction, cited, cancellationToken);
 
-        var reliabilities = await Reliabilities.CurrentAsync(connection, transaction, claims.Select(c => c.SourceId), cancellationToken);
+        var (reliabilities, sourceStates) = await Reliabilities.CurrentWithSourcesAsync(connection, transaction, claims.Select(c => c.SourceId), cancellationToken);
+        var fact = new StoredFact(state, events[^1].Version, events[0].RecordedAt, updatedAt);
+
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            batch.BatchCommands.Add(ViewUpsert(state, definition, claims, events, reliabilities));
+            AddFactView(batch, fact, reliabilities);
+            StoredAnswers.AddWrites(batch, fact, reliabilities, sourceStates, stateChanged: true);
+            if (viewOnly)
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+                return;
+            }
+
             var clear = new NpgsqlBatchCommand("DELETE FROM claim_index WHERE fact_id = $1");
             AddParameters(clear, definition.FactId);
             batch.BatchCommands.Add(clear);
@@ -182,22 +203,16 @@ public sealed class FactsProjection : IProjection
                 batch.BatchCommands.Add(insert);
             }
 
-            var counts = new NpgsqlBatchCommand(
-                "UPDATE source_views v SET claim_count = (SELECT count(*) FROM claim_index c WHERE c.source_id = v.source_id), " +
-                "active_claim_count = (SELECT count(*) FROM claim_index c WHERE c.source_id = v.source_id AND c.status IN ('active', 'disputed')) " +
-                "WHERE v.source_id = ANY($1)");
-            // One array parameter: wrapped, or params would spread it into many.
-            AddParameters(counts, [cited]);
-            batch.BatchCommands.Add(counts);
+            AddSourceCounts(batch, cited);
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
     /// <summary>
-    /// Reconciles many facts' views again with the current weights, as <see cref="RefreshFactAsync"/> does with
-    /// <c>viewOnly</c> set, a few hundred facts per round trip instead of five round trips per fact. Each chunk's
-    /// views are locked (in the database's fact_id order) before their streams are read, so a write committing
-    /// meanwhile cannot be overwritten by an older fold.
+    /// Reconciles many facts' answers again with the current weights, as <see cref="RefreshFactAsync"/> does with
+    /// <c>viewOnly</c> set, a few hundred facts per round trip instead of three round trips per fact. Each chunk's
+    /// views are locked (in fact_id order) before their stored states are read, so a write committing meanwhile
+    /// cannot be overwritten by an older state.
     /// </summary>
     internal static async Task RefreshViewsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<string> factIds,
         CancellationToken cancellationToken)
@@ -213,47 +228,115 @@ public sealed class FactsProjection : IProjection
                 await lockViews.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            var streams = new Dictionary<string, List<StoredEventData>>(StringComparer.Ordinal);
-            await using (var read = new NpgsqlCommand(
-                "SELECT stream_id, event_type, data::text, stream_version, recorded_at FROM events WHERE stream_id = ANY($1) " +
-                "ORDER BY stream_id, stream_version", connection, transaction))
-            {
-                read.Parameters.Add(new NpgsqlParameter { Value = chunk.Select(Fact.StreamId).ToArray() });
-                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    var streamId = reader.GetString(0);
-                    if (!streams.TryGetValue(streamId, out var events)) streams[streamId] = events = [];
-                    events.Add(new StoredEventData(DomainEvents.Deserialize(reader.GetString(1), reader.GetString(2)),
-                        reader.GetInt64(3), new DateTimeOffset(reader.GetFieldValue<DateTime>(4), TimeSpan.Zero)));
-                }
-            }
+            var stored = await StoredAnswers.LoadManyAsync(connection, transaction, chunk, cancellationToken);
+            // A fact with no stored state (written by an older release) folds its stream, one at a time.
+            foreach (var factId in chunk.Where(id => !stored.ContainsKey(id)))
+                await RefreshFactAsync(connection, transaction, Fact.StreamId(factId), cancellationToken, viewOnly: true);
+            if (stored.Count == 0) continue;
 
-            var folded = new List<(FactState State, FactDefinition Definition, List<ClaimState> Claims, List<StoredEventData> Events)>();
-            foreach (var events in streams.Values)
-            {
-                var state = Fact.Fold(events.Select(e => e.Data));
-                if (state.Definition is { } definition) folded.Add((state, definition, state.ClaimsInOrder.ToList(), events));
-            }
-            if (folded.Count == 0) continue;
             // Reconciliation looks weights up by source, so one set for the whole chunk answers as one per fact would.
-            var reliabilities = await Reliabilities.CurrentAsync(connection, transaction,
-                folded.SelectMany(f => f.Claims.Select(c => c.SourceId)), cancellationToken);
+            var (weights, sources) = await Reliabilities.CurrentWithSourcesAsync(connection, transaction,
+                stored.Values.SelectMany(f => f.State.ClaimsInOrder.Select(c => c.SourceId)), cancellationToken);
             await using var batch = new NpgsqlBatch(connection, transaction);
-            foreach (var (state, definition, claims, events) in folded)
-                batch.BatchCommands.Add(ViewUpsert(state, definition, claims, events, reliabilities));
+            foreach (var fact in stored.Values)
+            {
+                AddFactView(batch, fact, weights);
+                StoredAnswers.AddWrites(batch, fact, weights, sources, stateChanged: false);
+            }
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
-    /// <summary>The fact_views row of a folded fact, reconciled with <paramref name="reliabilities"/>.</summary>
-    private static NpgsqlBatchCommand ViewUpsert(FactState state, FactDefinition definition, List<ClaimState> claims,
-        List<StoredEventData> events, SourceReliabilities reliabilities)
+    /// <summary>
+    /// Takes a fact's new events into its stored state, one version behind them, without reading its stream: the
+    /// claim index changes only for the claims the events name, and only their sources' counts move. The rows come
+    /// out as a full refresh would write them.
+    /// </summary>
+    private static async Task ApplyToStoredAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StoredFact stored,
+        IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
     {
-        var updatedAt = events[^1].RecordedAt;
-        // The row answers for the day of the fact's latest event, not the wall clock, so a rebuild reproduces it;
-        // reads of one fact (FactReader) answer for today.
-        var result = Reconciler.Reconcile(state, reliabilities, validAt: null, today: DateOnly.FromDateTime(updatedAt.UtcDateTime));
+        var state = stored.State;
+        foreach (var e in events) state = Fact.Evolve(state, e.Data);
+        if (state.Definition is not { } definition) return;
+        var fact = new StoredFact(state, events[^1].StreamVersion, stored.DefinedAt, events[^1].RecordedAt);
+
+        var named = events.Select(e => ClaimIdOf(e.Data)).OfType<string>().Distinct(StringComparer.Ordinal).Where(state.Claims.ContainsKey).ToList();
+        var cited = named.Select(id => state.Claims[id].SourceId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        await LockSourcesAsync(connection, transaction, cited, cancellationToken);
+        var (reliabilities, sourceStates) = await Reliabilities.CurrentWithSourcesAsync(connection, transaction,
+            state.ClaimsInOrder.Select(c => c.SourceId), cancellationToken);
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        AddFactView(batch, fact, reliabilities);
+        StoredAnswers.AddWrites(batch, fact, reliabilities, sourceStates, stateChanged: true);
+        foreach (var id in named)
+        {
+            var claim = state.Claims[id];
+            if (!stored.State.Claims.ContainsKey(id))
+            {
+                // A new claim: a plain insert, so an id another fact already uses is refused by the index's key.
+                var recorded = events.First(e => e.Data is ClaimRecorded r && r.ClaimId == id);
+                var insert = new NpgsqlBatchCommand(
+                    "INSERT INTO claim_index (claim_id, fact_id, source_id, status, recorded_version, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)");
+                AddParameters(insert, id, definition.FactId, claim.SourceId, Wire.ClaimStatus(claim), recorded.StreamVersion, recorded.RecordedAt.UtcDateTime);
+                batch.BatchCommands.Add(insert);
+            }
+            else
+            {
+                var update = new NpgsqlBatchCommand("UPDATE claim_index SET source_id = $3, status = $4 WHERE claim_id = $1 AND fact_id = $2");
+                AddParameters(update, id, definition.FactId, claim.SourceId, Wire.ClaimStatus(claim));
+                batch.BatchCommands.Add(update);
+            }
+        }
+        AddSourceCounts(batch, cited);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string FactIdOf(string streamId) => streamId[Fact.StreamId("").Length..];
+
+    private static string? ClaimIdOf(object e) => e switch
+    {
+        ClaimRecorded x => x.ClaimId,
+        ClaimDisputed x => x.ClaimId,
+        DisputeUpheld x => x.ClaimId,
+        DisputeRejected x => x.ClaimId,
+        ClaimEndorsed x => x.ClaimId,
+        ClaimRetracted x => x.ClaimId,
+        ClaimCorrected x => x.ClaimId,
+        _ => null,
+    };
+
+    // Every writer locks the source rows it will count into, in one order, before the fact's own row:
+    // two claims citing the same sources then queue instead of deadlocking.
+    private static async Task LockSourcesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] sourceIds, CancellationToken cancellationToken)
+    {
+        await using var lockSources = new NpgsqlCommand(
+            "SELECT 1 FROM source_views WHERE source_id = ANY($1) ORDER BY source_id FOR UPDATE", connection, transaction);
+        lockSources.Parameters.Add(new NpgsqlParameter { Value = sourceIds });
+        await lockSources.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void AddSourceCounts(NpgsqlBatch batch, string[] sourceIds)
+    {
+        var counts = new NpgsqlBatchCommand(
+            "UPDATE source_views v SET claim_count = (SELECT count(*) FROM claim_index c WHERE c.source_id = v.source_id), " +
+            "active_claim_count = (SELECT count(*) FROM claim_index c WHERE c.source_id = v.source_id AND c.status IN ('active', 'disputed')) " +
+            "WHERE v.source_id = ANY($1)");
+        // One array parameter: wrapped, or params would spread it into many.
+        AddParameters(counts, [sourceIds]);
+        batch.BatchCommands.Add(counts);
+    }
+
+    /// <summary>
+    /// The fact's fact_views row. It answers for the day of the fact's latest event, not the wall clock, so a rebuild
+    /// reproduces it; reads of one fact answer for today (from the stored answers).
+    /// </summary>
+    private static void AddFactView(NpgsqlBatch batch, StoredFact fact, SourceReliabilities reliabilities)
+    {
+        var state = fact.State;
+        var definition = state.Definition!;
+        var claims = state.ClaimsInOrder.ToList();
+        var result = Reconciler.Reconcile(state, reliabilities, validAt: null, today: DateOnly.FromDateTime(fact.UpdatedAt.UtcDateTime));
         var upsert = new NpgsqlBatchCommand(
             """
             INSERT INTO fact_views (fact_id, subject, property, qualifiers, value_type, unit, description, version, verdict,
@@ -272,12 +355,12 @@ public sealed class FactsProjection : IProjection
         AddParameters(upsert,
             definition.FactId, definition.Subject, definition.Property,
             JsonSerializer.Serialize(definition.Qualifiers, DomainEvents.JsonOptions),
-            Wire.Name(definition.ValueType), definition.Unit, definition.Description, events[^1].Version,
+            Wire.Name(definition.ValueType), definition.Unit, definition.Description, fact.Version,
             Wire.Name(result.Verdict), value?.Display, value?.Interval?.Lower, value?.Interval?.Upper, value?.Key,
             result.Confidence, result.ReferenceDate, claims.Count, claims.Count(c => c.IsActive),
             claims.Count(c => c.OpenDispute is not null), result.Explanation,
-            events[0].RecordedAt.UtcDateTime, updatedAt.UtcDateTime);
-        return upsert;
+            fact.DefinedAt.UtcDateTime, fact.UpdatedAt.UtcDateTime);
+        batch.BatchCommands.Add(upsert);
     }
 
     private static Dictionary<string, (long Version, DateTimeOffset At)> ClaimRecordedAt(List<StoredEventData> events)

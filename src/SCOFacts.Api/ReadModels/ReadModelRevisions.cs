@@ -13,9 +13,10 @@ public sealed partial class ReadModelRevisions(NpgsqlDataSource dataSource, Proj
 {
     /// <summary>
     /// The facts read model's revision. 2: values follow their precision, the served value is a claimed one, reads
-    /// without a date answer for a day (see docs/adr/006).
+    /// without a date answer for a day (see docs/adr/006). 3: each fact's state and answers per stretch of valid time
+    /// are stored (fact_answers, fact_answer_stretches).
     /// </summary>
-    public const int FactsRevision = 2;
+    public const int FactsRevision = 3;
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken) => EnsureCurrentAsync(cancellationToken);

@@ -9,11 +9,29 @@ public static class Reliabilities
 {
     /// <summary>Current weights of the given sources, read on the caller's connection.</summary>
     public static async Task<SourceReliabilities> CurrentAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        IEnumerable<string> sourceIds, CancellationToken cancellationToken) =>
+        new(await CurrentEntriesAsync(connection, transaction, sourceIds, cancellationToken));
+
+    /// <summary>
+    /// Current weights of the given sources, and each registered source's title and publisher (all a claim in a
+    /// response shows of its source), read on the caller's connection.
+    /// </summary>
+    public static async Task<(SourceReliabilities Reliabilities, IReadOnlyDictionary<string, SourceState> Sources)> CurrentWithSourcesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IEnumerable<string> sourceIds, CancellationToken cancellationToken)
+    {
+        var entries = await CurrentEntriesAsync(connection, transaction, sourceIds, cancellationToken);
+        var sources = entries.ToDictionary(e => e.SourceId,
+            e => SourceState.Initial with { IsRegistered = true, SourceId = e.SourceId, Title = e.Title ?? "", Publisher = e.Publisher },
+            StringComparer.Ordinal);
+        return (new SourceReliabilities(entries), sources);
+    }
+
+    private static async Task<List<SourceReliability>> CurrentEntriesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
         IEnumerable<string> sourceIds, CancellationToken cancellationToken)
     {
         var ids = sourceIds.Distinct(StringComparer.Ordinal).ToArray();
         var entries = new List<SourceReliability>(ids.Length);
-        if (ids.Length == 0) return new SourceReliabilities(entries);
+        if (ids.Length == 0) return entries;
         await using var command = new NpgsqlCommand(
             "SELECT v.source_id, v.publisher, v.title, v.rated_reliability, v.rating_count, t.reliability, t.support, v.author, t.copy_group " +
             "FROM source_views v LEFT JOIN source_trust t ON t.source_id = v.source_id WHERE v.source_id = ANY($1)",
@@ -27,7 +45,7 @@ public static class Reliabilities
                 reader.IsDBNull(5) ? null : reader.GetDouble(5), reader.IsDBNull(6) ? 0 : reader.GetInt32(6),
                 reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
         }
-        return new SourceReliabilities(entries);
+        return entries;
     }
 
     /// <summary>

@@ -119,17 +119,21 @@ public sealed record ClaimState(
     ImmutableList<Endorsement> Endorsements,
     int CorrectionCount)
 {
+    [JsonIgnore]
     public bool HasUpheldDispute => Disputes.Any(d => d.Status == DisputeStatus.Upheld);
 
+    [JsonIgnore]
     public DisputeState? OpenDispute => Disputes.FirstOrDefault(d => d.Status == DisputeStatus.Open);
 
     /// <summary>Not retracted and no dispute upheld against it (for any period): what the claim index and trust count.</summary>
+    [JsonIgnore]
     public bool IsActive => !IsRetracted && !HasUpheldDispute;
 
     /// <summary>Counts towards reconciliation on <paramref name="day"/>: not retracted, and no upheld dispute covers that day.</summary>
     public bool IsActiveOn(DateOnly day) => !IsRetracted && !Disputes.Any(d => d.ExcludesOn(day));
 
     /// <summary>Set aside on some days but not all: an upheld dispute scoped to a date on.</summary>
+    [JsonIgnore]
     public bool IsPartlyExcluded => !IsRetracted && HasUpheldDispute && Disputes.All(d => d.Status != DisputeStatus.Upheld || d.ExcludedFrom is not null);
 
     public ClaimState WithDispute(string disputeId, Func<DisputeState, DisputeState> change) => this with

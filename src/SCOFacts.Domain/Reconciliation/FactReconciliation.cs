@@ -80,3 +80,37 @@ public sealed record FactReconciliation(
 
 /// <summary>One stretch of valid time, [From, To), with one answer. Null ends are open.</summary>
 public sealed record TimelineSegment(DateOnly? From, DateOnly? To, FactReconciliation Result);
+
+/// <summary>
+/// What of an answer depends on the exact day asked, within a stretch of valid time where everything else stays the
+/// same: the reference date (the day itself, unless a figure is carried forward) and the explanation's opening
+/// sentence (which names the day when a figure is carried forward, and the date asked when nothing speaks for it).
+/// </summary>
+/// <param name="Timeless">A timeless fact's answers have no reference date.</param>
+/// <param name="ReferenceCarriedFrom">The day the claims that speak were carried forward from, if they were: the reference date.</param>
+/// <param name="CarriedForwardFrom">The carried-forward figure's first day, when the answer serves one.</param>
+/// <param name="Missing">When no claim gives a value: what is missing ("the share of ..."), for the opening sentence.</param>
+/// <param name="Rest">The explanation after its opening sentence.</param>
+public sealed record DayDependence(bool Timeless, DateOnly? ReferenceCarriedFrom, DateOnly? CarriedForwardFrom, string? Missing, string Rest)
+{
+    /// <summary>The day whose claims were reconciled, for a read on <paramref name="day"/>.</summary>
+    public DateOnly? ReferenceDate(DateOnly day)
+    {
+        var reference = ReferenceCarriedFrom ?? day;
+        return Timeless || reference == DateOnly.MinValue ? null : reference;
+    }
+
+    /// <summary>The explanation of a read on <paramref name="day"/>, asked for <paramref name="validAt"/> (null: a read without a date).</summary>
+    public string Explanation(DateOnly day, DateOnly? validAt) => Reconciler.JoinSentences(
+        CarriedForwardFrom is { } from ? Reconciler.CarriedForward(day, from)
+        : Missing is { } what ? Reconciler.NoActiveClaim(what, validAt)
+        : "",
+        Rest);
+}
+
+/// <summary>One stretch of valid time, [From, To) (null ends open), over which a fact's answer is the same but for
+/// <paramref name="Day"/>'s parts. <paramref name="Result"/> is a read without a date on the stretch's first day.</summary>
+public sealed record AnswerStretch(DateOnly? From, DateOnly? To, FactReconciliation Result, DayDependence Day)
+{
+    public bool Covers(DateOnly day) => (From is not { } from || from <= day) && (To is not { } to || day < to);
+}

@@ -134,6 +134,13 @@ public static class Reconciler
                 "This fact is not defined.");
         }
 
+        return Answer(fact, definition, reliabilities, validAt, today).Result;
+    }
+
+    private static (FactReconciliation Result, DayDependence Day) Answer(FactState fact, FactDefinition definition, ISourceReliabilities reliabilities,
+        DateOnly? validAt, DateOnly? today)
+    {
+
         var claims = fact.Claims.Values.OrderBy(c => c.ClaimId, StringComparer.Ordinal).ToList();
         var span = new ValidSpan(definition, claims);
         var day = validAt ?? today ?? span.LatestDay(claims);
@@ -166,8 +173,10 @@ public static class Reconciler
 
         if (candidates.Count == 0)
         {
-            return new FactReconciliation(definition.FactId, validAt, reference, Verdict.Unverified, null, 0, [], [],
-                excludedIds, null, [], used, Join(Nothing(definition, span, validAt, day), ExcludedSentence(excluded, reliabilities, day)));
+            var excludedSentence = ExcludedSentence(excluded, reliabilities, day);
+            return (new FactReconciliation(definition.FactId, validAt, reference, Verdict.Unverified, null, 0, [], [],
+                    excludedIds, null, [], used, Join(Nothing(definition, span, validAt, day), excludedSentence)),
+                new DayDependence(span.Timeless, carriedFrom, null, definition.Describe(), excludedSentence));
         }
 
         var clusters = Cluster(candidates)
@@ -201,10 +210,7 @@ public static class Reconciler
 
         confidence = Math.Round(Math.Clamp(confidence, 0, 1), 4);
 
-        var explanation = Join(
-            carriedFrom is { } from
-                ? $"No claim covers {Iso(day)}; the latest earlier figure, valid from {Iso(from)}, is carried forward until a source says otherwise."
-                : "",
+        var rest = Join(
             WinnerSentence(definition, winner, served, candidates),
             ConflictSentence(others, candidates),
             ExcludedSentence(excluded, reliabilities, day),
@@ -215,10 +221,57 @@ public static class Reconciler
                 _ => "",
             });
 
-        return new FactReconciliation(definition.FactId, validAt, reference, verdict, served, confidence,
+        var dependence = new DayDependence(span.Timeless, carriedFrom, carriedFrom, null, rest);
+        return (new FactReconciliation(definition.FactId, validAt, reference, verdict, served, confidence,
             winner.Cluster.ClaimIds, others.SelectMany(c => c.Cluster.ClaimIds).Order(StringComparer.Ordinal).ToList(),
-            excludedIds, carriedFrom, [winner.Cluster, .. others.Select(o => o.Cluster)], used, explanation);
+            excludedIds, carriedFrom, [winner.Cluster, .. others.Select(o => o.Cluster)], used, dependence.Explanation(day, validAt)), dependence);
     }
+
+    /// <summary>
+    /// The fact's answers across valid time, for storing: stretches bounded by every day on which the claims that speak
+    /// (or are set aside) can change, each with the answer a read on any of its days gives but for what depends on the
+    /// day itself (<see cref="DayDependence"/>). Unlike <see cref="Timeline"/>, no stretch is merged or left out, so
+    /// every day from the first day anything is known on falls in exactly one; days before it are not covered (their
+    /// explanation names the day and what did not yet exist). A timeless fact's stretches are bounded only by the days
+    /// scoped disputes start. Each result is the answer to a read without a date on the stretch's first day.
+    /// </summary>
+    public static IReadOnlyList<AnswerStretch> Stretches(FactState fact, ISourceReliabilities reliabilities)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        ArgumentNullException.ThrowIfNull(reliabilities);
+        if (fact.Definition is not { } definition)
+        {
+            return [];
+        }
+
+        var claims = fact.Claims.Values.ToList();
+        var span = new ValidSpan(definition, claims);
+        var scoped = claims.SelectMany(c => c.Disputes).Select(d => d.ExcludedFrom).OfType<DateOnly>();
+        var bounds = span.Timeless
+            ? scoped.Distinct().Order().Select(d => (DateOnly?)d).Prepend(null).ToList()
+            : claims.SelectMany(c => new[] { (DateOnly?)span.StartOf(c), c.ValidTime.Range.End }).OfType<DateOnly>().Concat(scoped)
+                .Where(d => d >= span.Origin).Append(span.Origin).Distinct().Order().Select(d => (DateOnly?)d).ToList();
+        var stretches = new List<AnswerStretch>(bounds.Count);
+        for (var i = 0; i < bounds.Count; i++)
+        {
+            DateOnly? to = i + 1 < bounds.Count ? bounds[i + 1] : null;
+            // An open first stretch (timeless facts only) is asked on its last day; a timeless answer never names the day.
+            var day = bounds[i] ?? (to is { } end ? end.AddDays(-1) : span.Origin);
+            var (result, dependence) = Answer(fact, definition, reliabilities, null, day);
+            stretches.Add(new AnswerStretch(bounds[i], to, result, dependence));
+        }
+
+        return stretches;
+    }
+
+    /// <summary>The explanation's opening sentence when nothing speaks for the day: what is missing, and for when.</summary>
+    internal static string NoActiveClaim(string what, DateOnly? validAt) => $"No active claim gives {what}{At(validAt)}.";
+
+    /// <summary>The explanation's opening sentence when an earlier figure is carried forward to the day asked.</summary>
+    internal static string CarriedForward(DateOnly day, DateOnly from) =>
+        $"No claim covers {Iso(day)}; the latest earlier figure, valid from {Iso(from)}, is carried forward until a source says otherwise.";
+
+    internal static string JoinSentences(params string[] sentences) => Join(sentences);
 
     /// <summary>
     /// The fact's answer across valid time: segments bounded by every claim's valid-time boundaries (and the days
@@ -366,7 +419,7 @@ public static class Reconciler
                 : $"Nothing is known of {what} before {Iso(span.Origin)}, the earliest date a claim speaks of.";
         }
 
-        return $"No active claim gives {what}{At(validAt)}.";
+        return NoActiveClaim(what, validAt);
     }
 
     // "the founding date" -> "founding date", to follow "There is no".

@@ -23,6 +23,9 @@ public sealed class ReleasedMigrationTests
         ["0009_reconciled_answers.sql"] = "101a28a715d60db7c0ded6c3ca6f0c121ba66e24aaf005df8f574e905d1f995d",
         ["0010_idempotency_owner.sql"] = "5c3674ffe0b8012e465bacc4fde47d6d612c2382e0e38df1d8517f3af53b6649",
         ["0011_ledger.sql"] = "fecf0708ea361d2b1378ee24fce3e786c6e78d8790fa58a827a499c514b11435",
+        ["0012_marten_event_store.sql"] = "c78747800638ddd2300d6b369868b1e5db39956e7874817cbb1ca48126813111",
+        ["0013_event_log_guard.sql"] = "05d910a978dad6a48d52164a2e6a182fdc6272b3c74c4b64d9a9290222bf76cf",
+        ["0014_trust_weight_moves.sql"] = "9660c20156868d2569f5b45cf3838e4fcb544bd351215d8aa8a4700aa1cbe377",
     };
 
     [Fact]

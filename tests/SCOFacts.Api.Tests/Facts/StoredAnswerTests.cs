@@ -1,0 +1,132 @@
+using System.Net.Http.Json;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using SCOFacts.Api.Application;
+using SCOFacts.Api.ReadModels;
+using SCOFacts.Api.Tests.Seeding;
+using SCOFacts.Api.Trust;
+using SCOFacts.Domain.Facts;
+using SCOFacts.EventStore;
+using SCOFacts.EventStore.Projections;
+using SCOFacts.Testing;
+
+namespace SCOFacts.Api.Tests.Facts;
+
+/// <summary>
+/// The seeded facts' stored state and answers: the state is the stream folded, the answers are what reconciling afresh
+/// gives on every day, and both follow what they depend on (learned weights, a source's rating).
+/// </summary>
+public sealed class StoredAnswerTests(SeededApiFactory factory) : IClassFixture<SeededApiFactory>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Every_seeded_facts_stored_answer_is_a_fresh_reconciliation_before_and_after_its_weights_move()
+    {
+        var factIds = await FactIdsAsync();
+        Assert.True(factIds.Count >= 20, $"only {factIds.Count} seeded facts");
+        await CaughtUpAsync();
+        var served = await StoredAnswerAssert.AllEqualAsync(factory, factIds, "seeded");
+        Assert.True(served > factIds.Count * 5, $"only {served} reads were served from stored answers");
+
+        // Learned weights move: the trust projection re-reconciles the facts whose sources moved.
+        await factory.Services.GetRequiredService<TrustProjection>().ReestimateAsync(factory.Services.GetRequiredService<NpgsqlDataSource>(), default);
+        await CaughtUpAsync();
+        await StoredAnswerAssert.AllEqualAsync(factory, factIds, "after re-estimation");
+
+        // An editor rates the most cited source: every fact citing it answers with the new weight at once.
+        var (sourceId, citingFact) = await MostCitedSourceAsync();
+        var before = await BodyAsync($"/api/facts/{citingFact}");
+        using (var rated = await factory.Editor.PostAsJsonAsync($"/api/sources/{sourceId}/ratings", new { reliability = 0.97, reason = "Checked against the record." }))
+            Assert.True(rated.IsSuccessStatusCode, await rated.Content.ReadAsStringAsync());
+        await CaughtUpAsync();
+        Assert.NotEqual(before, await BodyAsync($"/api/facts/{citingFact}"));
+        await StoredAnswerAssert.AllEqualAsync(factory, factIds, "after a rating");
+
+        // A rebuild from the log reproduces the stored rows.
+        var report = await factory.Services.GetRequiredService<ProjectionRebuilder>()
+            .RebuildAsync(factory.Services.GetRequiredService<FactsProjection>(), replace: false);
+        Assert.True(report.DifferenceCount == 0, string.Join("\n", report.Differences.Take(5).Select(d => $"{d.Table} {d.Side} {d.Row}")));
+    }
+
+    [Fact]
+    public async Task Every_seeded_facts_stored_state_is_its_stream_folded_and_reads_back_exactly()
+    {
+        var store = factory.Services.GetRequiredService<EventStore.EventStore>();
+        var rows = 0;
+        await using var command = factory.DataSource.CreateCommand("SELECT fact_id, version, state FROM fact_answers ORDER BY fact_id");
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var (factId, version, text) = (reader.GetString(0), reader.GetInt64(1), reader.GetString(2));
+            var (folded, streamVersion) = await store.AggregateStreamAsync(Fact.StreamId(factId), Fact.Initial, (s, e) => Fact.Evolve(s, e.Data));
+            Assert.Equal(streamVersion, version);
+            Assert.Equal(FactStateJson.Serialize(folded), text);
+            Assert.Equal(text, FactStateJson.Serialize(FactStateJson.Deserialize(text)));
+            rows++;
+        }
+        Assert.Equal((await FactIdsAsync()).Count, rows);
+    }
+
+    [Fact]
+    public async Task A_write_on_the_stored_state_keeps_idempotency_and_optimistic_concurrency()
+    {
+        var factId = (await FactIdsAsync())[0];
+        var desk = factory.Services.GetRequiredService<FactsDesk>();
+        var version = (await factory.Services.GetRequiredService<FactReader>().StoredAsync(factId, null))!.Value.Version;
+        var metadata = new EventMetadata("checker:stored", IdempotencyKey: "stored-answer-key");
+        var note = new EndorseClaim(factId, await FirstClaimAsync(factId), "checker:stored", "Seen it.");
+
+        var first = await desk.RunAsync(note, metadata);
+        Assert.True(first.Accepted && !first.Duplicate);
+        Assert.Equal(version + 1, first.Version);
+        var again = await desk.RunAsync(note, metadata);
+        Assert.True(again.Duplicate, "a repeated key is recognised without reading the stream");
+        Assert.Equal(first.Version, again.Version);
+
+        await Assert.ThrowsAsync<ConcurrencyException>(() =>
+            desk.RunAsync(note with { Note = "Stale." }, new EventMetadata("checker:stored"), ExpectedVersion.Exact(version)));
+    }
+
+    private async Task<string> FirstClaimAsync(string factId)
+    {
+        await using var command = factory.DataSource.CreateCommand("SELECT min(claim_id) FROM claim_index WHERE fact_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = factId });
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<string> BodyAsync(string path)
+    {
+        using var response = await factory.Anonymous.GetAsync(new Uri(path, UriKind.Relative));
+        Assert.True(response.IsSuccessStatusCode, path);
+        return Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    private async Task<List<string>> FactIdsAsync()
+    {
+        var ids = new List<string>();
+        await using var command = factory.DataSource.CreateCommand("SELECT fact_id FROM fact_views ORDER BY fact_id");
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) ids.Add(reader.GetString(0));
+        return ids;
+    }
+
+    // The source with the most claims that has no editor's rating yet, and one fact citing it.
+    private async Task<(string SourceId, string FactId)> MostCitedSourceAsync()
+    {
+        await using var command = factory.DataSource.CreateCommand(
+            "SELECT c.source_id, min(c.fact_id) FROM claim_index c JOIN source_views v ON v.source_id = c.source_id " +
+            "WHERE v.rated_reliability IS NULL AND c.status = 'active' GROUP BY c.source_id ORDER BY count(*) DESC, c.source_id LIMIT 1");
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), "no unrated source");
+        return (reader.GetString(0), reader.GetString(1));
+    }
+
+    private async Task CaughtUpAsync()
+    {
+        var daemon = factory.Services.GetRequiredService<ProjectionDaemon>();
+        await Wait.UntilAsync(async () => (await daemon.GetStatusAsync()).Projections.All(p => p.EventsBehind == 0),
+            Timeout, "the projections have caught up with the log");
+    }
+}
