@@ -9,7 +9,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using SCOFacts.EventStore;
-using SCOFacts.EventStore.Projections;
+using SCOFacts.Api.Storage;
 
 namespace SCOFacts.Api.Platform;
 

@@ -240,7 +240,7 @@ internal static class TrustInputs
     {
         var streams = new Dictionary<string, List<object>>(StringComparer.Ordinal);
         await using var command = new NpgsqlCommand(
-            "SELECT stream_id, event_type, data::text FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version",
+            "SELECT stream_id, type, data::text FROM mt_events WHERE stream_id = ANY($1) ORDER BY stream_id, version",
             connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = streamIds });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
