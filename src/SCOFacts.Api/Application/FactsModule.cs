@@ -82,7 +82,7 @@ public static class FactsModule
         {
             var types = new EventTypeRegistry(DomainEvents.JsonOptions);
             foreach (var (name, type) in DomainEvents.Types) types.Register(type, name);
-            return new EventStore.EventStore(sp.GetRequiredService<NpgsqlDataSource>(), new EventStoreOptions { Types = types });
+            return new EventStore.EventStore(sp.GetRequiredService<NpgsqlDataSource>(), new EventStoreOptions { Types = types, Frozen = true });
         });
         services.AddSingleton(sp => new LegacyLogCarryOver(sp.GetRequiredService<EventStore.EventStore>(), sp.GetRequiredService<IDocumentStore>(),
             sp.GetRequiredService<NpgsqlDataSource>()));
