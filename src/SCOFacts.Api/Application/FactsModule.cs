@@ -205,10 +205,14 @@ internal sealed class ProjectionsHealthCheck(NpgsqlDataSource dataSource) : IHea
 /// events, so every answer is served from the carried log.
 /// </summary>
 internal sealed partial class CarryOverOnStart(LegacyLogCarryOver carryOver, ViewRebuilder rebuilder, FactsProjection facts,
-    ILogger<CarryOverOnStart> logger) : IHostedService
+    IConfiguration configuration, ILogger<CarryOverOnStart> logger) : IHostedService
 {
+    /// <summary>The setting that leaves the carry-over to the caller (default on).</summary>
+    public const string EnabledSetting = "Events:CarryOverOnStart";
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (!configuration.GetValue(EnabledSetting, true)) return;
         var report = await carryOver.RunAsync(cancellationToken: cancellationToken);
         if (report.Outcome != CarryOverOutcome.Carried) return;
         var rebuilt = await rebuilder.RebuildAsync(facts, replace: true, cancellationToken);
