@@ -29,7 +29,8 @@ public static class MartenModule
             var dataSource = sp.GetRequiredService<NpgsqlDataSource>();
             ScoFactsMarten.Configure(options, dataSource, AutoCreate.None);
             var configuration = sp.GetRequiredService<IConfiguration>();
-            AsyncProjections.Add(options, dataSource, sp.GetRequiredService<Trust.TrustProjection>(),
+            // A host without the facts services (the schema verbs) registers the same projections, so its schema is the same.
+            AsyncProjections.Add(options, dataSource, sp.GetService<Trust.TrustProjection>() ?? new Trust.TrustProjection(),
                 configuration.GetValue(DaemonBatchSizeSetting, AsyncProjections.BatchSize));
             // Only a host that asked for the daemon runs it, and only while its settings leave it on.
             var daemon = sp.GetService<DaemonHost>() is not null && configuration.GetValue(DaemonHost.EnabledSetting, true);

@@ -23,7 +23,6 @@ public sealed class ScoFactsEvents : IEventStreams
     private const string UniqueViolation = "23505";
     private readonly IDocumentStore _store;
     private readonly IReadOnlyList<IProjection> _inline;
-    private readonly AppendSignal _signal = new();
 
     /// <summary>Appends through <paramref name="store"/> and runs <paramref name="inline"/> in each append's transaction.</summary>
     public ScoFactsEvents(IDocumentStore store, NpgsqlDataSource dataSource, IEnumerable<IProjection> inline)
@@ -38,9 +37,6 @@ public sealed class ScoFactsEvents : IEventStreams
 
     /// <summary>The projections that run inside every append's transaction.</summary>
     public IReadOnlyList<IProjection> InlineProjections => _inline;
-
-    /// <summary>Completes the next time an append in this process commits.</summary>
-    public Task WaitForAppendAsync(CancellationToken cancellationToken) => _signal.WaitAsync(cancellationToken);
 
     /// <inheritdoc />
     public async Task<AppendResult> AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<object> events, EventMetadata metadata,
@@ -61,7 +57,7 @@ public sealed class ScoFactsEvents : IEventStreams
                 throw new ConcurrencyException(streamId, expected, await VersionAsync(connection, streamId, cancellationToken), e.InnerException);
             }
         }
-        if (!result.Duplicate) _signal.Pulse();
+        if (!result.Duplicate) EventStoreMetrics.RecordAppended(ReadModels.FactsProjection.StreamTypeOf(streamId), result.Events.Count);
         return result;
     }
 
@@ -116,9 +112,6 @@ public sealed class ScoFactsEvents : IEventStreams
             await projection.ApplyAsync(transaction, stored, cancellationToken);
         return new AppendResult(streamId, stored, Duplicate: false);
     }
-
-    /// <summary>Signals in-process readers after a caller-owned transaction that appended has committed.</summary>
-    public void NotifyCommitted() => _signal.Pulse();
 
     private static bool IsLostRace(Exception e) => e switch
     {
