@@ -35,7 +35,7 @@ public sealed record CommandOutcome<TState, TRejection>(TState State, long Versi
 /// state a bounded number of times, unless the caller pinned the version (If-Match),
 /// in which case it is the caller's conflict to report.
 /// </summary>
-public sealed class CommandRunner(EventStore store, int maxAttempts = 5)
+public sealed class CommandRunner(IEventStreams store, int maxAttempts = 5)
 {
     private const string TransientDeadlock = "40P01";
     private const string TransientSerialization = "40001";

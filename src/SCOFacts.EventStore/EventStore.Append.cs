@@ -100,8 +100,8 @@ public sealed partial class EventStore
             // (global_position, stream_version, last_version, transaction_id, recorded_at, hash, duplicate)
             var row = (object[])(await command.ExecuteScalarAsync(cancellationToken))!;
             if ((bool)row[6]) return ((StoredEvent?)null, (long)row[1], (long)row[2]);
-            return (new StoredEvent((long)row[0], (ulong)row[3], streamId, (long)row[1], type, @event, data,
-                metadata, new DateTimeOffset((DateTime)row[4], TimeSpan.Zero), (byte[])row[5]), 0, 0);
+            return (new StoredEvent((long)row[0], streamId, (long)row[1], type, @event, data,
+                metadata, new DateTimeOffset((DateTime)row[4], TimeSpan.Zero)) { TransactionId = (ulong)row[3], Hash = (byte[])row[5] }, 0, 0);
         });
         return stored is null
             ? await OriginalAppendAsync(connection, transaction, streamId, firstVersion, lastVersion, cancellationToken)
@@ -139,8 +139,8 @@ public sealed partial class EventStore
         var stored = new StoredEvent[rows.Count];
         for (var i = 0; i < rows.Count; i++)
         {
-            stored[i] = new StoredEvent(rows[i].Position, rows[i].Tx, streamId, rows[i].Version, types[i],
-                events[i], data[i], metadata, new DateTimeOffset(rows[i].At, TimeSpan.Zero), rows[i].Hash);
+            stored[i] = new StoredEvent(rows[i].Position, streamId, rows[i].Version, types[i],
+                events[i], data[i], metadata, new DateTimeOffset(rows[i].At, TimeSpan.Zero)) { TransactionId = rows[i].Tx, Hash = rows[i].Hash };
         }
         return new AppendResult(streamId, stored, Duplicate: false);
     }

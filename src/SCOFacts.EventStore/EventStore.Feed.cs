@@ -15,6 +15,11 @@ public sealed partial class EventStore
         "AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) " +
         "ORDER BY transaction_id, global_position LIMIT $3";
 
+    private const string FrozenFeedSql =
+        $"SELECT {EventColumns} FROM events " +
+        "WHERE (transaction_id, global_position) > ($1::xid8, $2) " +
+        "ORDER BY transaction_id, global_position LIMIT $3";
+
     /// <summary>
     /// Reads the global log in commit order after a position, never skipping an event:
     /// a transaction still running holds the feed back until it ends.
@@ -31,7 +36,7 @@ public sealed partial class EventStore
         CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        await using var command = new NpgsqlCommand(FeedSql, connection, transaction);
+        await using var command = new NpgsqlCommand(Options.Frozen ? FrozenFeedSql : FeedSql, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = after.TransactionId.ToString(System.Globalization.CultureInfo.InvariantCulture), NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = after.GlobalPosition, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = limit, NpgsqlDbType = NpgsqlDbType.Integer });

@@ -74,14 +74,16 @@ public sealed partial class EventStore
         var data = reader.GetString(5);
         return new StoredEvent(
             GlobalPosition: reader.GetInt64(0),
-            TransactionId: reader.GetFieldValue<ulong>(1),
             StreamId: reader.GetString(2),
             StreamVersion: reader.GetInt64(3),
             EventType: type,
             Data: Types.Deserialize(type, data),
             DataJson: data,
             Metadata: Types.DeserializeMetadata(reader.GetString(6)),
-            RecordedAt: new DateTimeOffset(reader.GetFieldValue<DateTime>(7), TimeSpan.Zero),
-            Hash: reader.GetFieldValue<byte[]>(8));
+            RecordedAt: new DateTimeOffset(reader.GetFieldValue<DateTime>(7), TimeSpan.Zero))
+        {
+            TransactionId = reader.GetFieldValue<ulong>(1),
+            Hash = reader.GetFieldValue<byte[]>(8),
+        };
     }
 }

@@ -132,7 +132,7 @@ public sealed partial class EventStore
         return (events, heads.Count);
     }
 
-    private static async Task<(LogDigest Current, bool? Extends)> VerifyDigestAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+    private async Task<(LogDigest Current, bool? Extends)> VerifyDigestAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         LogDigest? earlier, List<(FeedPosition, ChainBreak)> breaks, IProgress<long>? progress, long readBefore, CancellationToken cancellationToken)
     {
         var digest = EventHash.EmptyDigest;
@@ -145,7 +145,7 @@ public sealed partial class EventStore
             // transaction_id is selected as itself, never cast to text: ORDER BY resolves a bare
             // name to the output column first, and text order puts 1000 before 999.
             "SELECT transaction_id, global_position, hash FROM events " +
-            "WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY transaction_id, global_position",
+            (Options.Frozen ? "" : "WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) ") + "ORDER BY transaction_id, global_position",
             connection, transaction))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {

@@ -8,7 +8,7 @@ namespace SCOFacts.EventStore;
 /// The schema comes from the migrations folder (0001_event_store.sql).
 /// </summary>
 /// <remarks>Split by operation: Append, Read, Feed and Verify live in partial files.</remarks>
-public sealed partial class EventStore : IAsyncDisposable
+public sealed partial class EventStore : IEventStreams, IAsyncDisposable
 {
     private readonly AppendSignal _signal = new();
     private int _notifyPending;

@@ -18,7 +18,7 @@ public static class EventStoreMetrics
         "scofacts.events.appended", unit: "{event}", description: "Events committed to the log, by stream type; its rate is appends per second.");
 
     /// <summary>Counts events once their transaction has committed.</summary>
-    internal static void RecordAppended(string streamType, int count)
+    public static void RecordAppended(string streamType, int count)
     {
         if (count > 0 && Appended.Enabled)
             Appended.Add(count, new TagList { { "stream.type", streamType } });

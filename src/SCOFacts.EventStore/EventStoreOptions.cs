@@ -26,6 +26,13 @@ public sealed class EventStoreOptions
     /// <summary>Event type names and JSON options.</summary>
     public EventTypeRegistry Types { get; init; } = new();
 
+    /// <summary>
+    /// True for a log that takes no more appends (the one kept before Marten): the feed and verification read every
+    /// row, without holding back for transactions that may still be running. Its transaction ids may come from
+    /// another cluster (a restored dump), where comparing them with this cluster's snapshot means nothing.
+    /// </summary>
+    public bool Frozen { get; init; }
+
     /// <summary>Projections run inside every append's transaction.</summary>
     public IList<Projections.IProjection> InlineProjections { get; } = [];
 

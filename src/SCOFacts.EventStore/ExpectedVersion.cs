@@ -6,7 +6,7 @@ public readonly record struct ExpectedVersion
     private ExpectedVersion(long value) => Value = value;
 
     /// <summary>-2 for Any, -1 for NoStream, else the exact version.</summary>
-    internal long Value { get; }
+    public long Value { get; }
 
     /// <summary>Append whatever the stream's version is.</summary>
     public static ExpectedVersion Any { get; } = new(-2);

@@ -1,3 +1,4 @@
+using SCOFacts.Api.Storage;
 using Npgsql;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Domain.Facts;
@@ -15,7 +16,7 @@ public sealed record HistoryStep(StoredEvent Event, FactState StateAfter, FactRe
 /// weights as they stood at that event's moment (ratings and learned estimates recorded
 /// up to then): the audit trail of how every belief came about.
 /// </summary>
-public sealed class FactHistory(EventStore.EventStore store, NpgsqlDataSource dataSource)
+public sealed class FactHistory(ScoFactsEvents store, NpgsqlDataSource dataSource)
 {
     public async Task<IReadOnlyList<HistoryStep>?> ReplayAsync(string factId, CancellationToken cancellationToken = default)
     {

@@ -1,3 +1,4 @@
+using SCOFacts.Api.Storage;
 using Npgsql;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Domain.Facts;
@@ -31,7 +32,7 @@ public sealed record FactSnapshot(
 /// events recorded up to then, with source weights as they stood then). A read without a valid time answers
 /// for today (UTC), by the given clock.
 /// </summary>
-public sealed class FactReader(EventStore.EventStore store, NpgsqlDataSource dataSource, TimeProvider? clock = null)
+public sealed class FactReader(ScoFactsEvents store, NpgsqlDataSource dataSource, TimeProvider? clock = null)
 {
     /// <summary>The day a read without a valid time answers for.</summary>
     public DateOnly Today => DateOnly.FromDateTime((clock ?? TimeProvider.System).GetUtcNow().UtcDateTime);

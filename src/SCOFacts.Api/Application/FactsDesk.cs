@@ -1,3 +1,4 @@
+using SCOFacts.Api.Storage;
 using Npgsql;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Sources;
@@ -22,7 +23,7 @@ public sealed record DeskResult<TState>(TState State, long Version, Rejection? R
 /// A claim's quote (and a dispute's counter-evidence) is checked against its source's document here, on the one
 /// path every writer takes: see <see cref="QuoteEvidence"/>.
 /// </remarks>
-public sealed class FactsDesk(EventStore.EventStore store, SourceDocuments documents)
+public sealed class FactsDesk(ScoFactsEvents store, SourceDocuments documents)
 {
     private const int MaxAttempts = 5;
     private const string TransientDeadlock = "40P01";

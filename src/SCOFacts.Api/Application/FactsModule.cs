@@ -1,8 +1,8 @@
+using Marten;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using SCOFacts.Api.Audit;
 using SCOFacts.Api.Claims;
 using SCOFacts.Api.Cli;
 using SCOFacts.Api.Facts;
@@ -19,7 +19,7 @@ using SCOFacts.Api.Timeline;
 using SCOFacts.Api.Trust;
 using SCOFacts.Domain;
 using SCOFacts.EventStore;
-using SCOFacts.EventStore.Projections;
+
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace SCOFacts.Api.Application;
@@ -64,7 +64,7 @@ public sealed class SeedOptions
     }
 }
 
-/// <summary>Wires the facts application: event store, projections, daemon, desk, readers and endpoints.</summary>
+/// <summary>Wires the facts application: events on Marten, projections, daemon, desk, readers and endpoints.</summary>
 public static class FactsModule
 {
     /// <summary>The services both the web host and the command-line verbs use.</summary>
@@ -74,28 +74,28 @@ public static class FactsModule
         services.TryAddSingleton<ScoFactsMetrics>();
         services.AddScoFactsMarten();
         services.AddSingleton<FactsProjection>();
+        // Marten owns the events; the facts projection's views commit in each append's transaction.
+        services.AddSingleton(sp => new ScoFactsEvents(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<NpgsqlDataSource>(),
+            [sp.GetRequiredService<FactsProjection>()]));
+        // The log kept before Marten, read only to carry it over into Marten's.
         services.AddSingleton(sp =>
         {
             var types = new EventTypeRegistry(DomainEvents.JsonOptions);
             foreach (var (name, type) in DomainEvents.Types) types.Register(type, name);
-            var options = new EventStoreOptions { Types = types };
-            options.InlineProjections.Add(sp.GetRequiredService<FactsProjection>());
-            return new EventStore.EventStore(sp.GetRequiredService<NpgsqlDataSource>(), options);
+            return new EventStore.EventStore(sp.GetRequiredService<NpgsqlDataSource>(), new EventStoreOptions { Types = types, Frozen = true });
         });
+        services.AddSingleton(sp => new LegacyLogCarryOver(sp.GetRequiredService<EventStore.EventStore>(), sp.GetRequiredService<IDocumentStore>(),
+            sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<SourceDocuments>();
         services.AddSingleton<FactsDesk>();
         services.AddSingleton<FactReader>();
         services.AddSingleton<FactHistory>();
         services.AddSingleton<FactQueries>();
         services.AddSingleton<SeedLoader>();
-        services.AddSingleton(sp => new ProjectionRebuilder(sp.GetRequiredService<EventStore.EventStore>()));
-        services.AddSingleton<IProjection, DigestProjection>();
+        services.AddSingleton(sp => new ViewRebuilder(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddOptions<TrustScheduleOptions>().BindConfiguration(TrustScheduleOptions.Section);
         services.AddSingleton<TrustProjection>();
-        services.AddSingleton<IProjection>(sp => sp.GetRequiredService<TrustProjection>());
         services.AddSingleton<TrustQueries>();
-        services.AddSingleton(sp => new ProjectionDaemon(sp.GetRequiredService<EventStore.EventStore>(),
-            sp.GetServices<IProjection>(), new DaemonOptions(), sp.GetRequiredService<ILogger<ProjectionDaemon>>()));
         return services;
     }
 
@@ -105,18 +105,16 @@ public static class FactsModule
         builder.Services.AddScoFactsCore();
         builder.Services.ConfigureHttpJsonOptions(json => ResponseJson.Configure(json.SerializerOptions));
         builder.Services.Configure<SwaggerGenOptions>(FactsOpenApi.Configure);
+        // A database of the release before Marten has its log carried over (and the views rebuilt from Marten's) first.
+        builder.Services.AddHostedService<CarryOverOnStart>();
         // Stored answers computed by older rules are rebuilt before anything is served or loaded.
         builder.Services.AddSingleton<ReadModelRevisions>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReadModelRevisions>());
         // Seeds load before the daemon starts, so its first batches see a populated log.
         builder.Services.AddHostedService<SeedOnStart>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
+        builder.Services.AddScoFactsDaemon();
         builder.Services.AddReadinessCheck<ProjectionsHealthCheck>("projections");
         builder.Services.AddHostedService<ProjectionLagSampler>();
-        builder.Services.AddOptions<LedgerVerificationOptions>().BindConfiguration(LedgerVerificationOptions.Section);
-        builder.Services.AddSingleton<LedgerVerifier>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerVerifier>());
-        builder.Services.AddReadinessCheck<LedgerHealthCheck>("ledger");
         builder.Services.AddReadinessCheck<SkippedGapsHealthCheck>("event-gaps");
         return builder;
     }
@@ -130,7 +128,6 @@ public static class FactsModule
         app.MapTimelineApi();
         app.MapHistoryApi();
         app.MapFeedApi();
-        app.MapAuditApi();
         app.MapClaimReviewApi();
         app.MapTrustApi();
         return app;
@@ -190,15 +187,41 @@ internal sealed partial class SeedOnStart(SeedLoader loader, IOptions<SeedOption
     private static partial void LogNoSeeds(ILogger logger, string folder);
 }
 
-/// <summary>Readiness includes the asynchronous projections' lag: degraded past a minute behind.</summary>
-internal sealed class ProjectionsHealthCheck(ProjectionDaemon daemon) : IHealthCheck
+/// <summary>Readiness includes the asynchronous projections' lag on Marten's daemon: degraded past a minute behind.</summary>
+internal sealed class ProjectionsHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var status = await daemon.GetStatusAsync(cancellationToken);
-        var worst = status.Projections.Count == 0 ? 0 : status.Projections.Max(p => p.SecondsBehind);
-        var description = $"{(status.IsLeader ? "leader" : "follower")}; " + string.Join("; ", status.Projections.Select(p =>
-            $"{p.Name}: {p.EventsBehind} events / {p.SecondsBehind:0.#} s behind, feed held back {p.FeedHeldBackSeconds:0.#} s"));
+        var projections = await AsyncProjections.StatusAsync(dataSource, cancellationToken);
+        var worst = projections.Count == 0 ? 0 : projections.Max(p => p.SecondsBehind);
+        var description = string.Join("; ", projections.Select(p => $"{p.Name}: {p.EventsBehind} events / {p.SecondsBehind:0.#} s behind"));
         return worst > 60 ? HealthCheckResult.Degraded(description) : HealthCheckResult.Healthy(description);
     }
+}
+
+/// <summary>
+/// Carries the log of the release before Marten over on start, when the old <c>events</c> table holds events not yet
+/// carried (resumable, and locked against other nodes doing the same), then rebuilds the inline views from Marten's
+/// events, so every answer is served from the carried log.
+/// </summary>
+internal sealed partial class CarryOverOnStart(LegacyLogCarryOver carryOver, ViewRebuilder rebuilder, FactsProjection facts,
+    IConfiguration configuration, ILogger<CarryOverOnStart> logger) : IHostedService
+{
+    /// <summary>The setting that leaves the carry-over to the caller (default on).</summary>
+    public const string EnabledSetting = "Events:CarryOverOnStart";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!configuration.GetValue(EnabledSetting, true)) return;
+        var report = await carryOver.RunAsync(cancellationToken: cancellationToken);
+        if (report.Outcome != CarryOverOutcome.Carried) return;
+        var rebuilt = await rebuilder.RebuildAsync(facts, replace: true, cancellationToken);
+        LogCarried(logger, report.Carried, report.Total, report.Digest, rebuilt.DifferenceCount);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Carried {Carried} of the old log's {Total} events into Marten (old digest {Digest}); the views were rebuilt from them, {Changed} row(s) changed")]
+    private static partial void LogCarried(ILogger logger, long carried, long total, string? digest, long changed);
 }

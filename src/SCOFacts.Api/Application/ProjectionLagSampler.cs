@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SCOFacts.Api.Platform;
-using SCOFacts.EventStore.Projections;
+using Npgsql;
+using SCOFacts.Api.Storage;
 
 namespace SCOFacts.Api.Application;
 
@@ -10,7 +11,7 @@ namespace SCOFacts.Api.Application;
 /// and the gauges report the newest one; while the database is away they keep reporting the last.
 /// </summary>
 internal sealed partial class ProjectionLagSampler(
-    ProjectionDaemon daemon,
+    NpgsqlDataSource dataSource,
     ScoFactsMetrics metrics,
     IOptions<TelemetryOptions> options,
     ILogger<ProjectionLagSampler> logger) : BackgroundService
@@ -22,7 +23,7 @@ internal sealed partial class ProjectionLagSampler(
         {
             try
             {
-                metrics.ReportProjections((await daemon.GetStatusAsync(stoppingToken)).Projections);
+                metrics.ReportProjections(await AsyncProjections.StatusAsync(dataSource, stoppingToken));
             }
             catch (Exception e) when (DatabaseFailures.IsUnavailable(e))
             {

@@ -1,14 +1,12 @@
-using System.Text.Json;
 using SCOFacts.Api.Application;
-using SCOFacts.Api.Audit;
+using SCOFacts.Api.Storage;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Seeding;
-using SCOFacts.EventStore;
 using SCOFacts.EventStore.Projections;
 
 namespace SCOFacts.Api.Cli;
 
-/// <summary>The verbs of the facts application: seeds, import, projections, audit.</summary>
+/// <summary>The verbs of the facts application: seeds, import, projections, schema.</summary>
 public static class FactsVerbs
 {
     // Lazy is thread-safe: test hosts start Program concurrently in one process.
@@ -17,7 +15,6 @@ public static class FactsVerbs
         CliVerbs.Register(new SeedsVerb());
         CliVerbs.Register(new ImportVerb());
         CliVerbs.Register(new ProjectionsVerb());
-        CliVerbs.Register(new AuditVerb());
         CliVerbs.Register(new SchemaVerb());
         return true;
     });
@@ -134,7 +131,7 @@ internal sealed class ProjectionsVerb : FactsVerb
     public override string Name => "projections";
 
     public override string Usage => """
-          projections rebuild [NAME] [--verify]       rebuild a projection (all by default) from the log; --verify compares and changes nothing
+          projections rebuild [NAME] [--verify]       rebuild the inline views (all by default) from the log; --verify compares and changes nothing
         """;
 
     public override async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
@@ -143,11 +140,10 @@ internal sealed class ProjectionsVerb : FactsVerb
         var verify = arguments.Contains("--verify");
         var name = arguments.Skip(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
         var rebuildable = new List<IProjection> { context.Services.GetRequiredService<FactsProjection>() };
-        rebuildable.AddRange(context.Services.GetServices<IProjection>().Where(p => p.Tables.Count > 0));
         var chosen = name is null ? rebuildable : rebuildable.Where(p => p.Name == name).ToList();
         if (chosen.Count == 0) throw new CliUsageException($"No rebuildable projection '{name}'. Known: {string.Join(", ", rebuildable.Select(p => p.Name))}.");
 
-        var rebuilder = context.Services.GetRequiredService<ProjectionRebuilder>();
+        var rebuilder = context.Services.GetRequiredService<ViewRebuilder>();
         var events = await CountEventsAsync(context, cancellationToken);
         var differences = 0L;
         foreach (var projection in chosen)
@@ -166,63 +162,7 @@ internal sealed class ProjectionsVerb : FactsVerb
     /// <summary>How many events the log holds: the total that progress is measured against.</summary>
     internal static async Task<long> CountEventsAsync(CliContext context, CancellationToken cancellationToken)
     {
-        await using var command = context.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand("select count(*) from events");
+        await using var command = context.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand("select count(*) from mt_events");
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-}
-
-/// <summary><c>audit verify [--from DIGEST.json]</c>: hash chains and the global digest; non-zero exit on a break.</summary>
-internal sealed class AuditVerb : FactsVerb
-{
-    public override string Name => "audit";
-
-    public override string Usage => """
-          audit verify [--from FILE]                  verify every hash chain, and that the log extends the digest in FILE (as GET /api/audit/digest gave it)
-        """;
-
-    public override async Task<int> RunAsync(CliContext context, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        if (arguments.Count == 0 || arguments[0] != "verify") throw new CliUsageException("Say 'audit verify'.");
-        LogDigest? from = null;
-        if (CliArguments.Option(arguments, "--from") is { } file)
-        {
-            if (!File.Exists(file)) throw new CliUsageException($"No file {file}.");
-            from = ReadDigest(await File.ReadAllTextAsync(file, cancellationToken))
-                ?? throw new CliUsageException($"{file} holds no digest: keep the JSON GET /api/audit/digest returns, or its token.");
-        }
-        // Every event is read twice: once along its stream's chain, once into the commit-order digest.
-        var progress = new CliProgress(context.Error, "audit verify", 2 * await ProjectionsVerb.CountEventsAsync(context, cancellationToken), "rows");
-        var result = await context.Services.GetRequiredService<EventStore.EventStore>().VerifyAsync(from, progress, cancellationToken);
-        progress.Finish(result.EventsChecked + result.Current.EventCount);
-        await context.Out.WriteLineAsync($"{result.EventsChecked} events in {result.StreamsChecked} streams checked.");
-        foreach (var b in result.Breaks)
-            await context.Out.WriteLineAsync($"BROKEN: stream {b.StreamId ?? "(log)"} version {b.StreamVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} position {b.GlobalPosition?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}: {b.Reason}");
-        if (from is not null) await context.Out.WriteLineAsync(result.ExtendsDigest == true ? "The log extends the given digest." : "The log does NOT extend the given digest.");
-        await context.Out.WriteLineAsync($"Current digest: {result.Current.EventCount} events, {result.Current.Hash} at {result.Current.Position}.");
-        return result.IsValid ? CliVerbs.Success : CliVerbs.Failure;
-    }
-
-    /// <summary>
-    /// A kept digest: the JSON GET /api/audit/digest returns (its token says everything needed), or the bare token.
-    /// The API's JSON gives the position as text ("txid:position"), so it is read through the token, not bound
-    /// to <see cref="LogDigest"/> directly.
-    /// </summary>
-    internal static LogDigest? ReadDigest(string text)
-    {
-        var trimmed = text.Trim();
-        string? token = trimmed;
-        if (trimmed.StartsWith('{'))
-        {
-            try
-            {
-                using var document = JsonDocument.Parse(trimmed);
-                token = document.RootElement.TryGetProperty("token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
-        }
-        return DigestToken.TryParse(token, out var digest) ? digest : null;
     }
 }

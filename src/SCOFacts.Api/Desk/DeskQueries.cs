@@ -61,7 +61,7 @@ public sealed class DeskQueries(NpgsqlDataSource dataSource)
         if (ToPrefixQuery(filter.Search) is { } query)
         {
             Add(query, $"({FactDocument} @@ to_tsquery('simple'::regconfig, {{p}}) OR f.fact_id IN (" +
-                $"SELECT e.data->>'factId' FROM events e WHERE e.event_type = 'ClaimRecorded' AND {QuoteDocument} @@ to_tsquery('simple'::regconfig, {{p}})))");
+                $"SELECT e.data->>'factId' FROM mt_events e WHERE e.type = 'ClaimRecorded' AND {QuoteDocument} @@ to_tsquery('simple'::regconfig, {{p}})))");
         }
         if (!string.IsNullOrWhiteSpace(filter.Verdict)) Add(filter.Verdict, "f.verdict = {p}");
         if (!string.IsNullOrWhiteSpace(filter.Subject)) Add(filter.Subject, "f.subject = {p}");
@@ -111,14 +111,14 @@ public sealed class DeskQueries(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT f.fact_id, f.description, d.data->>'claimId', d.data->>'disputeId', d.data->>'reason', d.data->>'disputedBy', d.recorded_at
+            SELECT f.fact_id, f.description, d.data->>'claimId', d.data->>'disputeId', d.data->>'reason', d.data->>'disputedBy', d.timestamp
             FROM fact_views f
-            JOIN events d ON d.stream_id = 'fact-' || f.fact_id AND d.event_type = 'ClaimDisputed'
+            JOIN mt_events d ON d.stream_id = 'fact-' || f.fact_id AND d.type = 'ClaimDisputed'
             WHERE f.open_dispute_count > 0
-              AND NOT EXISTS (SELECT 1 FROM events r WHERE r.stream_id = d.stream_id
-                              AND r.event_type IN ('DisputeUpheld', 'DisputeRejected')
+              AND NOT EXISTS (SELECT 1 FROM mt_events r WHERE r.stream_id = d.stream_id
+                              AND r.type IN ('DisputeUpheld', 'DisputeRejected')
                               AND r.data->>'claimId' = d.data->>'claimId' AND r.data->>'disputeId' = d.data->>'disputeId')
-            ORDER BY d.recorded_at, d.global_position
+            ORDER BY d.timestamp, d.seq_id
             """);
         var disputes = new List<OpenDispute>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -151,7 +151,7 @@ public sealed class DeskQueries(NpgsqlDataSource dataSource)
                    (e.data->'locator'->>'paragraph')::int, (e.data->'locator'->>'offset')::int
             FROM claim_index c
             JOIN fact_views f ON f.fact_id = c.fact_id
-            JOIN events e ON e.stream_id = 'fact-' || c.fact_id AND e.stream_version = c.recorded_version
+            JOIN mt_events e ON e.stream_id = 'fact-' || c.fact_id AND e.version = c.recorded_version
             WHERE c.source_id = $1
             ORDER BY c.recorded_at, c.claim_id
             """);

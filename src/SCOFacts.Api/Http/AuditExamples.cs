@@ -1,15 +1,13 @@
 using System.Text.Json;
-using SCOFacts.Api.Audit;
 using SCOFacts.Api.Feed;
 using SCOFacts.Api.History;
 using SCOFacts.Api.Timeline;
 using SCOFacts.Api.Trust;
-using SCOFacts.EventStore;
 
 namespace SCOFacts.Api.Http;
 
 /// <summary>
-/// The examples the OpenAPI document shows for the time, history, feed, audit, publishing and trust
+/// The examples the OpenAPI document shows for the time, history, feed, publishing and trust
 /// endpoints, drawn from the seeded story of the SCO Development Bank.
 /// </summary>
 internal static class AuditExamples
@@ -46,31 +44,21 @@ internal static class AuditExamples
 
     public static PageResponse<HistoryEntry> History { get; } = new(
     [
-        new(5, "1149:120", "ClaimRecorded", Json("""{"factId":"sco-development-bank.status","claimId":"c-umarov-018","sourceId":"umarov-carnegie-2025","value":{"kind":"status","status":"blocked"},"validTime":{"to":"2025"},"quote":"…","recordedBy":"seed-import"}"""),
+        new(5, "120", "ClaimRecorded", Json("""{"factId":"sco-development-bank.status","claimId":"c-umarov-018","sourceId":"umarov-carnegie-2025","value":{"kind":"status","status":"blocked"},"validTime":{"to":"2025"},"quote":"…","recordedBy":"seed-import"}"""),
             "seed-import", Recorded, "76a9ff28edd149b2aeb1f184ce64853c", null, "contested", "blocked", 0.25, Hash),
-        new(9, "1190:233", "DisputeUpheld", Json("""{"factId":"sco-development-bank.status","claimId":"c-umarov-018","disputeId":"d-tour","editor":"editor:admin","note":"The blocking predates the Tianjin decision."}"""),
+        new(9, "233", "DisputeUpheld", Json("""{"factId":"sco-development-bank.status","claimId":"c-umarov-018","disputeId":"d-tour","editor":"editor:admin","note":"The blocking predates the Tianjin decision."}"""),
             "editor:admin", Recorded.AddMinutes(42), "0b6a4f1c2d3e4f5a", "The blocking predates the Tianjin decision.", "settled", "decided", 0.42, Hash),
     ], "djE6OQ");
 
     public static PageResponse<FeedItem> Feed { get; } = new(
     [
-        new("djE6MTE0OToyMTA", "fact-sco-development-bank.status", 9, "DisputeUpheld",
+        new("djE6bGVhZjoyMTA", 209, "fact-sco-development-bank.status", 9, "DisputeUpheld",
             Json("""{"factId":"sco-development-bank.status","claimId":"c-umarov-018","disputeId":"d-tour","editor":"editor:admin"}"""),
             "editor:admin", Recorded, "0b6a4f1c2d3e4f5a"),
-    ], "djE6MTE0OToyMTA");
+    ], "djE6bGVhZjoyMTA");
 
     public const string FeedStream =
-        "id: djE6MTE0OToyMTA\nevent: DisputeUpheld\ndata: {\"cursor\":\"djE6MTE0OToyMTA\",\"streamId\":\"fact-sco-development-bank.status\",\"version\":9,\"type\":\"DisputeUpheld\",\"data\":{},\"recordedBy\":\"editor:admin\",\"recordedAt\":\"2026-11-23T10:41:00Z\",\"correlationId\":\"0b6a4f1c2d3e4f5a\"}\n\n";
-
-    public static DigestResponse Digest { get; } = new(210, Hash, "1149:210", Recorded, $"1149.210.210.{Hash}");
-
-    public static VerifyResponse Verified { get; } = new(true, 212, 79, true, null, [], Digest with { EventCount = 212, Position = "1190:233" });
-
-    public static ProofResponse Proof { get; } = new("fact-sco.founded-on", ProofResponse.Rule, Digest,
-    [
-        new ProofEvent(9, 745, 1, "FactDefined", """{"unit": null, "factId": "sco.founded-on"}""", """{"principal": "seed-import"}""",
-            1795514340638331, "", "e7ed7a6dbf0b1a2e52faf14a9c8f1f5ce29eed1b579d0cfb039e9d45cdb72a40", 9),
-    ], ["3f1a…", "e7ed7a6dbf0b1a2e52faf14a9c8f1f5ce29eed1b579d0cfb039e9d45cdb72a40"]);
+        "id: djE6bGVhZjoyMTA\nevent: DisputeUpheld\ndata: {\"cursor\":\"djE6bGVhZjoyMTA\",\"leafIndex\":209,\"streamId\":\"fact-sco-development-bank.status\",\"version\":9,\"type\":\"DisputeUpheld\",\"data\":{},\"recordedBy\":\"editor:admin\",\"recordedAt\":\"2026-11-23T10:41:00Z\",\"correlationId\":\"0b6a4f1c2d3e4f5a\"}\n\n";
 
     public static JsonElement ClaimReview { get; } = Json("""
         {"@context":"https://schema.org","@graph":[{"@type":"ClaimReview","url":"https://scofacts.example/api/claims/c-deng-001",

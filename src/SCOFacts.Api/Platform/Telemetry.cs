@@ -9,7 +9,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using SCOFacts.EventStore;
-using SCOFacts.EventStore.Projections;
+using SCOFacts.Api.Storage;
 
 namespace SCOFacts.Api.Platform;
 
@@ -167,16 +167,13 @@ public sealed class ScoFactsMetrics
     private static readonly Counter<long> ClusterRestarts = Meter.CreateCounter<long>("scofacts.local_cluster.restarts", "{restart}",
         "Times the supervised local PostgreSQL cluster was found dead and started again.");
 
-    private static readonly Counter<long> Verifications = Meter.CreateCounter<long>("scofacts.ledger.verifications", "{verification}",
-        "Background verifications of the log, by outcome (valid, broken, or failed when it could not run).");
-
     private static IReadOnlyList<ProjectionStatus> _projections = [];
     private static SealingLagSample? _sealingLag;
 
     static ScoFactsMetrics()
     {
         Meter.CreateObservableGauge("scofacts.projection.lag.events", ObserveEventsBehind, "{event}",
-            "Events committed after each asynchronous projection's checkpoint, by projection.");
+            "Events stored after the last one each asynchronous projection on Marten's daemon has taken, by projection.");
         Meter.CreateObservableGauge("scofacts.projection.lag", ObserveSecondsBehind, "s",
             "How long ago the oldest event a projection has not applied was committed, by projection.");
         Meter.CreateObservableGauge("scofacts.ledger.sealing_lag.events", ObserveUnsealedEvents, "{event}",
@@ -193,8 +190,6 @@ public sealed class ScoFactsMetrics
     public void DatabaseUnavailable() => DatabaseUnavailableRequests.Add(1);
 
     public void LocalClusterRestarted() => ClusterRestarts.Add(1);
-
-    public void LedgerVerified(string outcome) => Verifications.Add(1, new TagList { { "outcome", outcome } });
 
     /// <summary>The newest sample of the projections' progress, reported by the lag gauges until the next one.</summary>
     public void ReportProjections(IReadOnlyList<ProjectionStatus> projections) => Volatile.Write(ref _projections, projections);

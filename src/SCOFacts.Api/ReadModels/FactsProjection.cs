@@ -41,7 +41,7 @@ public sealed class FactsProjection : IProjection
         var connection = transaction.Connection!;
         var streamId = events[0].StreamId;
         var at = events[^1].RecordedAt;
-        switch (EventStore.EventStore.StreamTypeOf(streamId))
+        switch (StreamTypeOf(streamId))
         {
             case "fact":
                 // The stored state one version behind these events takes them in; anything else (a rebuild, a row
@@ -64,7 +64,7 @@ public sealed class FactsProjection : IProjection
     {
         var events = new List<StoredEventData>();
         await using var command = new NpgsqlCommand(
-            "SELECT event_type, data::text, stream_version, recorded_at FROM events WHERE stream_id = $1 ORDER BY stream_version", connection, transaction);
+            "SELECT type, data::text, version, timestamp FROM mt_events WHERE stream_id = $1 ORDER BY version", connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = streamId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -76,6 +76,13 @@ public sealed class FactsProjection : IProjection
     }
 
     private sealed record StoredEventData(object Data, long Version, DateTimeOffset RecordedAt);
+
+    /// <summary>A stream's type is the part of its id before the first '-' ("fact-x" is a "fact").</summary>
+    internal static string StreamTypeOf(string streamId)
+    {
+        var dash = streamId.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 ? streamId[..dash] : streamId;
+    }
 
     private static async Task<string> RefreshSourceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, DateTimeOffset at, CancellationToken cancellationToken)
     {

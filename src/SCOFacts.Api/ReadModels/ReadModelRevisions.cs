@@ -1,5 +1,5 @@
 using Npgsql;
-using SCOFacts.EventStore.Projections;
+using SCOFacts.Api.Storage;
 
 namespace SCOFacts.Api.ReadModels;
 
@@ -8,7 +8,7 @@ namespace SCOFacts.Api.ReadModels;
 /// revision of its rules is rebuilt from the log (replacing its rows) before the application serves or loads
 /// anything, and the revision is recorded. Rebuilding is idempotent, so two nodes starting at once do no harm.
 /// </summary>
-public sealed partial class ReadModelRevisions(NpgsqlDataSource dataSource, ProjectionRebuilder rebuilder, FactsProjection facts,
+public sealed partial class ReadModelRevisions(NpgsqlDataSource dataSource, ViewRebuilder rebuilder, FactsProjection facts,
     ILogger<ReadModelRevisions> logger) : IHostedService
 {
     /// <summary>

@@ -1,3 +1,4 @@
+using SCOFacts.Api.Storage;
 using System.Text;
 using SCOFacts.Api.Application;
 using SCOFacts.Api.Http;
@@ -57,7 +58,7 @@ public static class SourceDocumentApi
         return sources;
     }
 
-    private static async Task<IResult> PutAsync(string sourceId, HttpContext context, FactsDesk desk, SourceDocuments documents, EventStore.EventStore store,
+    private static async Task<IResult> PutAsync(string sourceId, HttpContext context, FactsDesk desk, SourceDocuments documents, ScoFactsEvents store,
         CancellationToken cancellationToken)
     {
         var request = context.Request;
@@ -88,7 +89,7 @@ public static class SourceDocumentApi
         });
     }
 
-    private static async Task<IResult> GetAsync(string sourceId, SourceDocuments documents, FactQueries queries, EventStore.EventStore store,
+    private static async Task<IResult> GetAsync(string sourceId, SourceDocuments documents, FactQueries queries, ScoFactsEvents store,
         CancellationToken cancellationToken)
     {
         if (await queries.GetSourceAsync(sourceId, cancellationToken) is null) return Problems.NotFound($"No source '{sourceId}'.");
@@ -97,7 +98,7 @@ public static class SourceDocumentApi
             : Problems.NotFound($"Source '{sourceId}' has no document yet: PUT its text to /api/sources/{sourceId}/document.");
     }
 
-    private static async Task<SourceDocumentResponse?> ReadAsync(string sourceId, SourceDocuments documents, EventStore.EventStore store,
+    private static async Task<SourceDocumentResponse?> ReadAsync(string sourceId, SourceDocuments documents, ScoFactsEvents store,
         CancellationToken cancellationToken)
     {
         if (await documents.GetAsync(sourceId, cancellationToken) is not { } stored) return null;

@@ -113,7 +113,7 @@ public sealed class LegacyLogCarryOver(EventStore.EventStore legacy, IDocumentSt
         {
             await using var session = store.LightweightSession();
             session.LastModifiedBy = "system";
-            session.Events.StartStream(GenesisStream, new LegacyLogCarriedOver(total, digest.Hash, Audit.DigestToken.Format(digest),
+            session.Events.StartStream(GenesisStream, new LegacyLogCarriedOver(total, digest.Hash, FormatToken(digest),
                 verification.StreamsChecked, DateTimeOffset.UtcNow));
             await session.SaveChangesAsync(cancellationToken);
         }
@@ -210,6 +210,10 @@ public sealed class LegacyLogCarryOver(EventStore.EventStore legacy, IDocumentSt
         throw new CarryOverRefusedException(
             $"Marten's log is not a prefix of the old one: its last event should be {last.StreamId} version {last.StreamVersion}.");
     }
+
+    // The token form the old audit endpoints handed out (txid.position.count.hash), so a token an auditor kept can be matched.
+    private static string FormatToken(LogDigest digest) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{digest.Position.TransactionId}.{digest.Position.GlobalPosition}.{digest.EventCount}.{digest.Hash}");
 
     private async Task<long> ScalarAsync(string sql, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using JasperFx;
+using JasperFx.Events.Daemon;
 using Marten;
 using Npgsql;
 
@@ -7,6 +8,9 @@ namespace SCOFacts.Api.Storage;
 /// <summary>Registers Marten over the application's data source.</summary>
 public static class MartenModule
 {
+    /// <summary>The setting for events per batch of the async daemon (default <see cref="AsyncProjections.BatchSize"/>).</summary>
+    public const string DaemonBatchSizeSetting = "Events:DaemonBatchSize";
+
     /// <summary>
     /// Adds Marten's document store, configured by <see cref="ScoFactsMarten.Configure"/>, with schema creation off:
     /// the schema comes from <c>migrations/</c>, applied at start-up before anything uses the store. Call it after the
@@ -22,9 +26,38 @@ public static class MartenModule
         services.AddMarten(sp =>
         {
             var options = new StoreOptions();
-            ScoFactsMarten.Configure(options, sp.GetRequiredService<NpgsqlDataSource>(), AutoCreate.None);
+            var dataSource = sp.GetRequiredService<NpgsqlDataSource>();
+            ScoFactsMarten.Configure(options, dataSource, AutoCreate.None);
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            // A host without the facts services (the schema verbs) registers the same projections, so its schema is the same.
+            AsyncProjections.Add(options, dataSource, sp.GetService<Trust.TrustProjection>() ?? new Trust.TrustProjection(),
+                configuration.GetValue(DaemonBatchSizeSetting, AsyncProjections.BatchSize));
+            // Only a host that asked for the daemon runs it, and only while its settings leave it on.
+            var daemon = sp.GetService<DaemonHost>() is not null && configuration.GetValue(DaemonHost.EnabledSetting, true);
+            options.Projections.AsyncMode = daemon ? DaemonMode.HotCold : DaemonMode.Disabled;
             return options;
         });
         return services;
     }
+
+    /// <summary>
+    /// Runs Marten's async daemon in this host, in HotCold mode (one node of many holds each shard), with the sealer
+    /// and learned trust on it; setting <c>Events:AsyncDaemon</c> to false leaves it off. Register it after the
+    /// services that must start before the daemon: hosted services start in order.
+    /// </summary>
+    public static IServiceCollection AddScoFactsDaemon(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton<DaemonHost>();
+        services.AddSingleton<Marten.Events.Daemon.Coordination.IProjectionCoordinator, Marten.Events.Daemon.Coordination.ProjectionCoordinator>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>());
+        return services;
+    }
+}
+
+/// <summary>Marks a host that runs Marten's async daemon.</summary>
+internal sealed class DaemonHost
+{
+    /// <summary>The setting that turns the daemon off in a host that would run it.</summary>
+    public const string EnabledSetting = "Events:AsyncDaemon";
 }

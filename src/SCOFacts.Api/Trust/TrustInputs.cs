@@ -109,11 +109,14 @@ internal static class TrustInputs
         var sources = new List<string>();
         var factStreams = new List<string>();
         await using (var command = new NpgsqlCommand(
-            "SELECT stream_id, stream_type FROM streams WHERE stream_type IN ('source', 'fact') ORDER BY stream_id", connection, transaction))
+            "SELECT id FROM mt_streams WHERE id LIKE 'source-%' OR id LIKE 'fact-%' ORDER BY id", connection, transaction))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
-                (reader.GetString(1) == "source" ? sources : factStreams).Add(reader.GetString(0));
+            {
+                var id = reader.GetString(0);
+                (id.StartsWith("source-", StringComparison.Ordinal) ? sources : factStreams).Add(id);
+            }
         }
 
         // Sources first: a claim needs its source's voice.
@@ -240,7 +243,7 @@ internal static class TrustInputs
     {
         var streams = new Dictionary<string, List<object>>(StringComparer.Ordinal);
         await using var command = new NpgsqlCommand(
-            "SELECT stream_id, event_type, data::text FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version",
+            "SELECT stream_id, type, data::text FROM mt_events WHERE stream_id = ANY($1) ORDER BY stream_id, version",
             connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = streamIds });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

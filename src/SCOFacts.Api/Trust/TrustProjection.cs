@@ -1,12 +1,8 @@
-using System.Globalization;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Trust;
-using SCOFacts.EventStore;
-using SCOFacts.EventStore.Projections;
 
 namespace SCOFacts.Api.Trust;
 
@@ -20,7 +16,7 @@ namespace SCOFacts.Api.Trust;
 public sealed record TrustRun(int Claims, int Sources, int SourcesChanged, int FactsReconciled, int Iterations, bool Converged);
 
 /// <summary>
-/// Learns source reliabilities in the projection daemon. Keeps the estimator's inputs (trust_claims,
+/// Learns source reliabilities on Marten's async daemon. Keeps the estimator's inputs (trust_claims,
 /// trust_sources) from fact and source events; when they have changed, estimates again over every claim, with
 /// editors' ratings as priors, writes source_trust (current) and source_trust_history (every change, for
 /// reads as known at a moment), and reconciles again the facts citing sources whose reliability moved.
@@ -32,12 +28,13 @@ public sealed record TrustRun(int Claims, int Sources, int SourcesChanged, int F
 /// every <see cref="TrustScheduleOptions.EstimateEveryWhileBehind"/> (<see cref="TrustEstimationSchedule"/>).
 /// </para>
 /// <para>
-/// Everything happens in the daemon's batch transaction, so it is applied exactly once with the checkpoint;
-/// writes never wait for an estimation (at most for the short re-reconciliation of the fact they touch).
+/// Each batch is applied in one transaction of its own, serialised with every other batch and on-demand estimation
+/// (in any process) by an advisory lock. A batch delivered again after a crash is applied again, which changes
+/// nothing: the inputs are re-derived from the streams the batch touched. Writes never wait for an estimation (at most for the short re-reconciliation of the fact they touch).
 /// The estimate is warm-started from the previous one kept in memory, which only saves rounds: copy groups
 /// are detected afresh and stored reliabilities are rounded to <see cref="Decimals"/> places, well above
 /// the estimator's tolerance, so the rows do not depend on whether a warm start was available.
-/// It owns no table the generic rebuilder could replay (its history is stamped with the time of each
+/// It owns no table a rebuild could replay (its history is stamped with the time of each
 /// estimation and it updates the facts projection's views); <see cref="ReestimateAsync"/> re-derives its
 /// inputs from the log and estimates from scratch instead.
 /// </para>
@@ -47,10 +44,15 @@ public sealed record TrustRun(int Claims, int Sources, int SourcesChanged, int F
 /// inputs unestimated was behind, so a later batch (which then estimates or defers again) always follows.
 /// </para>
 /// </remarks>
-public sealed class TrustProjection : IProjection
+public sealed class TrustProjection
 {
-    /// <summary>The checkpoint name.</summary>
-    public const string ProjectionName = "trust";
+    /// <summary>One event of a batch, as far as trust needs it: its stream and when it was recorded.</summary>
+    /// <param name="StreamId">The event's stream.</param>
+    /// <param name="RecordedAt">When it was recorded.</param>
+    public sealed record Change(string StreamId, DateTimeOffset RecordedAt);
+
+    // Serialises batches and on-demand estimations across processes.
+    private const long LockKey = 0x5C0FAC75_00000007;
 
     /// <summary>Stored reliabilities are rounded to this many decimal places.</summary>
     public const int Decimals = 4;
@@ -82,22 +84,16 @@ public sealed class TrustProjection : IProjection
         _clock = clock ?? TimeProvider.System;
     }
 
-    /// <inheritdoc />
-    public string Name => ProjectionName;
-
-    /// <inheritdoc />
-    public IReadOnlyList<ProjectionTable> Tables => [];
-
     /// <summary>The most recent estimation (for tests and diagnostics).</summary>
     public TrustRun? LastRun { get; private set; }
 
     /// <summary>Estimations run by this instance, in batches and on demand (for tests and diagnostics).</summary>
     public long Estimations => Interlocked.Read(ref _estimations);
 
-    /// <inheritdoc />
-    public async Task ApplyAsync(NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
+    /// <summary>Takes a batch of events the daemon delivered, through sequence number <paramref name="through"/>.</summary>
+    public async Task ApplyAsync(NpgsqlDataSource dataSource, IReadOnlyList<Change> events, long through, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(events);
         if (events.Count == 0) return;
         var factStreams = new SortedSet<string>(StringComparer.Ordinal);
@@ -105,7 +101,7 @@ public sealed class TrustProjection : IProjection
         var earliest = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var e in events)
         {
-            switch (EventStore.EventStore.StreamTypeOf(e.StreamId))
+            switch (StreamTypeOf(e.StreamId))
             {
                 case "fact":
                     factStreams.Add(e.StreamId);
@@ -118,9 +114,11 @@ public sealed class TrustProjection : IProjection
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var connection = transaction.Connection!;
-            // The daemon commits a batch before it starts the next, and an earlier leader's batch or an on-demand
-            // estimation (which lock the checkpoint row) committed before this batch could lock it: every move
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await LockAsync(connection, transaction, cancellationToken);
+            // The daemon finishes a batch before it starts the next, and an earlier leader's batch or an on-demand
+            // estimation (which take the same lock) committed before this batch could take it: every move
             // counted now has committed by now. Unknown before the first batch, so then assumed.
             var (now, moves) = await MovesAsync(connection, transaction, cancellationToken);
             if (_movesSeen != moves)
@@ -140,8 +138,9 @@ public sealed class TrustProjection : IProjection
             var raced = touched.Where(f => earliest.TryGetValue(Fact.StreamId(f), out var at) && at <= settled).ToList();
 
             var estimate = _pending && _schedule.ShouldEstimate(_clock.GetUtcNow(),
-                await CaughtUpAsync(connection, transaction, events[^1].FeedPosition, cancellationToken), _lastEstimation);
+                await CaughtUpAsync(connection, transaction, through, cancellationToken), _lastEstimation);
             var run = await EstimateAndReconcileAsync(connection, transaction, estimate, cold: false, raced, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             if (estimate) LastRun = run;
         }
         finally
@@ -153,12 +152,11 @@ public sealed class TrustProjection : IProjection
     /// <summary>
     /// Full re-estimation on demand: re-derives every input from the log, estimates from scratch (no warm
     /// start) and reconciles again the facts whose sources' reliabilities moved. Runs in its own transaction,
-    /// serialised with the daemon's batches (in any process) by the projection's checkpoint row.
+    /// serialised with the daemon's batches (in any process) by the projection's advisory lock.
     /// </summary>
     public async Task<TrustRun> ReestimateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        await ProjectionCheckpoints.EnsureAsync(dataSource, ProjectionName, cancellationToken);
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -166,12 +164,7 @@ public sealed class TrustProjection : IProjection
             TrustRun run;
             await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
             {
-                await using (var lockCheckpoint = new NpgsqlCommand(
-                    "SELECT 1 FROM projection_checkpoints WHERE name = $1 FOR UPDATE", connection, transaction))
-                {
-                    lockCheckpoint.Parameters.Add(new NpgsqlParameter { Value = ProjectionName });
-                    await lockCheckpoint.ExecuteNonQueryAsync(cancellationToken);
-                }
+                await LockAsync(connection, transaction, cancellationToken);
 
                 await TrustInputs.ResyncAllAsync(connection, transaction, cancellationToken);
                 run = await EstimateAndReconcileAsync(connection, transaction, estimate: true, cold: true, [], cancellationToken);
@@ -220,15 +213,25 @@ public sealed class TrustProjection : IProjection
         return run with { FactsReconciled = facts.Count };
     }
 
-    /// <summary>Whether the log holds no event after <paramref name="position"/> (one still held back by an open writer counts).</summary>
-    private static async Task<bool> CaughtUpAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FeedPosition position,
+    /// <summary>Whether the log holds no committed event after sequence number <paramref name="through"/>.</summary>
+    private static async Task<bool> CaughtUpAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long through,
         CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            "SELECT NOT EXISTS (SELECT 1 FROM events WHERE (transaction_id, global_position) > ($1::xid8, $2))", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = position.TransactionId.ToString(CultureInfo.InvariantCulture), NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = position.GlobalPosition, NpgsqlDbType = NpgsqlDbType.Bigint });
+        await using var command = new NpgsqlCommand("SELECT NOT EXISTS (SELECT 1 FROM mt_events WHERE seq_id > $1)", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = through });
         return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    private static async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({LockKey})", connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string StreamTypeOf(string streamId)
+    {
+        var dash = streamId.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 ? streamId[..dash] : streamId;
     }
 
     /// <summary>The database's time and, as committed by then, the count of weight moves.</summary>

@@ -149,7 +149,7 @@ public sealed class FullStoryTests(ApiFactory factory) : IClassFixture<ApiFactor
     private async Task<List<(string, string, string)>> PrincipalsAsync(string factId, params string[] sourceIds)
     {
         await using var command = factory.DataSource.CreateCommand(
-            "select stream_id, event_type, metadata::text from events where stream_id = any($1) order by global_position");
+            "select stream_id, type, (jsonb_build_object('principal', user_name, 'correlationId', correlation_id, 'causationId', causation_id) || CASE WHEN jsonb_typeof(headers) = 'object' THEN headers ELSE '{}'::jsonb END)::text from mt_events where stream_id = any($1) order by seq_id");
         command.Parameters.Add(new() { Value = sourceIds.Select(s => "source-" + s).Append("fact-" + factId).ToArray() });
         var rows = new List<(string, string, string)>();
         await using var reader = await command.ExecuteReaderAsync();
@@ -165,7 +165,7 @@ public sealed class FullStoryTests(ApiFactory factory) : IClassFixture<ApiFactor
 
     private async Task<DateTimeOffset> RecordedAtAsync(string factId)
     {
-        await using var command = factory.DataSource.CreateCommand("select max(recorded_at) from events where stream_id = $1");
+        await using var command = factory.DataSource.CreateCommand("select max(timestamp) from mt_events where stream_id = $1");
         command.Parameters.Add(new() { Value = "fact-" + factId });
         return new DateTimeOffset((DateTime)(await command.ExecuteScalarAsync())!, TimeSpan.Zero);
     }

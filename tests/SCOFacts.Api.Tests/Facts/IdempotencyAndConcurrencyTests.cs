@@ -147,7 +147,7 @@ public sealed class IdempotencyAndConcurrencyTests(ApiFactory factory) : IClassF
                 response.Dispose();
         }
 
-        await using var command = factory.DataSource.CreateCommand("select array_agg(stream_version order by stream_version) from events where stream_id = $1");
+        await using var command = factory.DataSource.CreateCommand("select array_agg(version order by version) from mt_events where stream_id = $1");
         command.Parameters.Add(new() { Value = "fact-" + fact });
         Assert.Equal(Enumerable.Range(1, 6).Select(v => (long)v), (long[])(await command.ExecuteScalarAsync())!);
     }
@@ -184,7 +184,7 @@ public sealed class IdempotencyAndConcurrencyTests(ApiFactory factory) : IClassF
     private async Task<string?> IdempotencyKeyOfLastEventAsync(string fact)
     {
         await using var command = factory.DataSource.CreateCommand(
-            "select metadata->>'idempotencyKey' from events where stream_id = $1 order by stream_version desc limit 1");
+            "select headers->>'idempotencyKey' from mt_events where stream_id = $1 order by version desc limit 1");
         command.Parameters.Add(new() { Value = "fact-" + fact });
         return (string?)await command.ExecuteScalarAsync();
     }

@@ -50,7 +50,7 @@ public static class Scenario
     public static async Task<long> CountEventsAsync(this ApiFactory factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        await using var command = factory.DataSource.CreateCommand("select count(*) from events");
+        await using var command = factory.DataSource.CreateCommand("select count(*) from mt_events");
         return (long)(await command.ExecuteScalarAsync())!;
     }
 

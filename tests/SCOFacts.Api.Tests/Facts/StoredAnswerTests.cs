@@ -2,14 +2,13 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using SCOFacts.Api.Storage;
 using SCOFacts.Api.Application;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Tests.Seeding;
 using SCOFacts.Api.Trust;
 using SCOFacts.Domain.Facts;
 using SCOFacts.EventStore;
-using SCOFacts.EventStore.Projections;
-using SCOFacts.Testing;
 
 namespace SCOFacts.Api.Tests.Facts;
 
@@ -45,7 +44,7 @@ public sealed class StoredAnswerTests(SeededApiFactory factory) : IClassFixture<
         await StoredAnswerAssert.AllEqualAsync(factory, factIds, "after a rating");
 
         // A rebuild from the log reproduces the stored rows.
-        var report = await factory.Services.GetRequiredService<ProjectionRebuilder>()
+        var report = await factory.Services.GetRequiredService<ViewRebuilder>()
             .RebuildAsync(factory.Services.GetRequiredService<FactsProjection>(), replace: false);
         Assert.True(report.DifferenceCount == 0, string.Join("\n", report.Differences.Take(5).Select(d => $"{d.Table} {d.Side} {d.Row}")));
     }
@@ -53,7 +52,7 @@ public sealed class StoredAnswerTests(SeededApiFactory factory) : IClassFixture<
     [Fact]
     public async Task Every_seeded_facts_stored_state_is_its_stream_folded_and_reads_back_exactly()
     {
-        var store = factory.Services.GetRequiredService<EventStore.EventStore>();
+        var store = factory.Services.GetRequiredService<ScoFactsEvents>();
         var rows = 0;
         await using var command = factory.DataSource.CreateCommand("SELECT fact_id, version, state FROM fact_answers ORDER BY fact_id");
         await using var reader = await command.ExecuteReaderAsync();
@@ -125,8 +124,6 @@ public sealed class StoredAnswerTests(SeededApiFactory factory) : IClassFixture<
 
     private async Task CaughtUpAsync()
     {
-        var daemon = factory.Services.GetRequiredService<ProjectionDaemon>();
-        await Wait.UntilAsync(async () => (await daemon.GetStatusAsync()).Projections.All(p => p.EventsBehind == 0),
-            Timeout, "the projections have caught up with the log");
+        await AsyncProjections.WaitForCatchUpAsync(factory.DataSource, Timeout);
     }
 }

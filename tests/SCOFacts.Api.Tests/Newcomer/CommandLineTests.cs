@@ -29,7 +29,7 @@ public sealed class CommandLineTests(ITestOutputHelper output)
 
         Assert.Equal(CliVerbs.UsageError, exitCode);
         Assert.Contains($"Unknown verb '{args[0]}'", stderr, StringComparison.Ordinal);
-        Assert.Contains("audit verify", stderr, StringComparison.Ordinal);
+        Assert.Contains("ledger verify", stderr, StringComparison.Ordinal);
         Assert.Empty(stdout);
     }
 

@@ -137,9 +137,9 @@ public sealed class FirstRunTests(ITestOutputHelper output)
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand("""
-                select (select count(*) from events),
-                       (select count(*) from events where event_type = 'ClaimRecorded'),
-                       (select count(distinct data->>'claimId') from events where event_type = 'ClaimRecorded'),
+                select (select count(*) from mt_events),
+                       (select count(*) from mt_events where type = 'ClaimRecorded'),
+                       (select count(distinct data->>'claimId') from mt_events where type = 'ClaimRecorded'),
                        (select count(*) from seed_loads),
                        (select count(*) from api_keys)
                 """, connection);

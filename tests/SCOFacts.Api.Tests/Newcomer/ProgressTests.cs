@@ -62,7 +62,6 @@ public sealed partial class ProgressTests(ApiFactory factory) : IClassFixture<Ap
     }
 
     [Theory]
-    [InlineData("audit", "verify")]
     [InlineData("projections", "rebuild", "--verify")]
     public async Task Long_verbs_report_progress_on_stderr_and_results_on_stdout(params string[] args)
     {

@@ -123,7 +123,7 @@ public sealed class KillPostmasterTests(EmbeddedClusterFactory factory, ITestOut
         // Every acknowledged claim is stored once, events and read model alike; nothing unacknowledged slipped in.
         await using var connection = factory.OpenAppDatabase();
         var events = await CountPerClaimAsync(connection,
-            "select data->>'claimId', count(*) from events where event_type = 'ClaimRecorded' and data->>'claimId' like 'ko-%-%' group by 1");
+            "select data->>'claimId', count(*) from mt_events where type = 'ClaimRecorded' and data->>'claimId' like 'ko-%-%' group by 1");
         var indexed = await CountPerClaimAsync(connection,
             "select claim_id, count(*) from claim_index where claim_id like 'ko-%-%' group by 1");
         var expected = acknowledged.Keys.Order(StringComparer.Ordinal).ToList();

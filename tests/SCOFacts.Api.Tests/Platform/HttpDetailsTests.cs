@@ -1,9 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using SCOFacts.Api.Storage;
 using SCOFacts.Api.Tests.Facts;
-using SCOFacts.EventStore.Projections;
-using SCOFacts.Testing;
 
 namespace SCOFacts.Api.Tests.Platform;
 
@@ -31,9 +30,7 @@ public sealed class HttpDetailsTests(ApiFactory factory) : IClassFixture<ApiFact
         // The trust daemon may still re-weigh the new claim's source, which changes the answer at the same version:
         // wait until it has taken every event. (Two equal reads in a row were not enough: the daemon can take its
         // batch between them and the next read.)
-        var daemon = factory.Services.GetRequiredService<ProjectionDaemon>();
-        await Wait.UntilAsync(async () => (await daemon.GetStatusAsync()).Projections.All(p => p.EventsBehind == 0),
-            TimeSpan.FromSeconds(30), "every asynchronous projection has caught up with the log");
+        await AsyncProjections.WaitForCatchUpAsync(factory.DataSource, TimeSpan.FromSeconds(30));
         using var first = await GetAsync(factory.Anonymous, $"/api/facts/{fact}");
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         var etag = first.Headers.ETag?.Tag;

@@ -51,7 +51,7 @@ public sealed partial class ImportTests(ApiFactory factory) : IClassFixture<ApiF
         // Progress in the one format every long verb uses, on standard error; the results alone on standard output.
         Assert.Matches(ImportDone(), error);
         Assert.DoesNotMatch(ImportDone(), output);
-        Assert.Equal(4, await ScalarAsync("select count(*) from events where metadata->>'principal' = $1 and stream_id in ($2, $3)",
+        Assert.Equal(4, await ScalarAsync("select count(*) from mt_events where user_name = $1 and stream_id in ($2, $3)",
             ImportVerb.Principal, $"source-{source}", $"fact-{fact}"));
 
         var again = await RunAsync("import", path);
@@ -64,7 +64,7 @@ public sealed partial class ImportTests(ApiFactory factory) : IClassFixture<ApiF
     {
         var (source, fact) = ($"rep-{Guid.NewGuid():N}"[..12], $"sco.age-{Guid.NewGuid():N}"[..16]);
         Assert.Equal(0, (await RunAsync("import", File("first.jsonl", Source(source), Fact(fact), Claim($"c-{source}-1", fact, source)))).ExitCode);
-        var events = await ScalarAsync("select count(*) from events");
+        var events = await ScalarAsync("select count(*) from mt_events");
 
         var (exitCode, output, _) = await RunAsync("import", File("second.jsonl",
             Source(source, "Another title"), Claim($"c-{source}-1", fact, source, "a different quote"), Claim($"c-{source}-9", fact, source)));
@@ -73,7 +73,7 @@ public sealed partial class ImportTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Contains($"conflict: line 1: source {source}: already stored with different content (title differ)", output, StringComparison.Ordinal);
         Assert.Contains($"conflict: line 2: claim c-{source}-1: already stored with different content (quote differ)", output, StringComparison.Ordinal);
         Assert.Contains("1 recorded, 0 skipped as duplicates, 2 conflicts", output, StringComparison.Ordinal);
-        Assert.Equal(events + 1, await ScalarAsync("select count(*) from events"));
+        Assert.Equal(events + 1, await ScalarAsync("select count(*) from mt_events"));
     }
 
     [Fact]

@@ -62,7 +62,7 @@ public sealed class SeedInterruptedLoadTests(ApiFactory factory) : IClassFixture
         Assert.True(await loader.IsLoadedAsync(Name, CancellationToken.None));
         Assert.Equal(seeds.Claims.Count, await SeedCounts.ClaimsRecordedAsync(factory));
         Assert.Equal(0, await SeedCounts.ScalarAsync(factory,
-            "select count(*) from (select data->>'claimId' from events where event_type = 'ClaimRecorded' group by 1 having count(*) > 1) twice"));
+            "select count(*) from (select data->>'claimId' from mt_events where type = 'ClaimRecorded' group by 1 having count(*) > 1) twice"));
         // The resumed load skipped exactly what the first one had stored: the sources, the facts and the claims before the stop.
         Assert.Equal(seeds.Sources.Count + seeds.Facts.Count + recordedBefore, completed.Skipped);
         Assert.Equal(seeds.Claims.Count - recordedBefore + seeds.Actions.Count, completed.Recorded);
@@ -94,18 +94,18 @@ public sealed class SeedTruncatedLoadTests(ApiFactory factory) : IClassFixture<A
         Assert.Equal(seeds.Claims.Count - half.Claims.Count + seeds.Actions.Count, full.Recorded);
         Assert.Equal(seeds.Claims.Count, await SeedCounts.ClaimsRecordedAsync(factory));
         Assert.Equal(0, await SeedCounts.ScalarAsync(factory,
-            "select count(*) from (select data->>'claimId' from events where event_type = 'ClaimRecorded' group by 1 having count(*) > 1) twice"));
+            "select count(*) from (select data->>'claimId' from mt_events where type = 'ClaimRecorded' group by 1 having count(*) > 1) twice"));
     }
 }
 
 internal static class SeedCounts
 {
-    public static Task<long> EventsAsync(ApiFactory factory) => ScalarAsync(factory, "select count(*) from events");
+    public static Task<long> EventsAsync(ApiFactory factory) => ScalarAsync(factory, "select count(*) from mt_events");
 
-    public static Task<long> LastPositionAsync(ApiFactory factory) => ScalarAsync(factory, "select coalesce(max(global_position), 0) from events");
+    public static Task<long> LastPositionAsync(ApiFactory factory) => ScalarAsync(factory, "select coalesce(max(seq_id), 0) from mt_events");
 
     public static Task<long> ClaimsRecordedAsync(ApiFactory factory) =>
-        ScalarAsync(factory, "select count(*) from events where event_type = 'ClaimRecorded'");
+        ScalarAsync(factory, "select count(*) from mt_events where type = 'ClaimRecorded'");
 
     public static async Task<long> ScalarAsync(ApiFactory factory, string sql, params object[] parameters)
     {

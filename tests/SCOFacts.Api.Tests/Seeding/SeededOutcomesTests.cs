@@ -15,9 +15,9 @@ public sealed class SeededOutcomesTests(SeededApiFactory factory) : IClassFixtur
     {
         Assert.Equal(1, await factory.ScalarAsync("select count(*) from seed_loads where name = $1", "sco-documents"));
         Assert.Equal(factory.Seeds.Claims.Count,
-            await factory.ScalarAsync("select count(*) from events where event_type = 'ClaimRecorded'"));
+            await factory.ScalarAsync("select count(*) from mt_events where type = 'ClaimRecorded'"));
         Assert.Equal(factory.Seeds.Claims.Count,
-            await factory.ScalarAsync("select count(distinct data->>'claimId') from events where event_type = 'ClaimRecorded'"));
+            await factory.ScalarAsync("select count(distinct data->>'claimId') from mt_events where type = 'ClaimRecorded'"));
         Assert.Equal(factory.Seeds.Facts.Count, await factory.ScalarAsync("select count(*) from fact_views"));
         Assert.Equal(factory.Seeds.Sources.Count, await factory.ScalarAsync("select count(*) from source_views"));
 
@@ -31,7 +31,7 @@ public sealed class SeededOutcomesTests(SeededApiFactory factory) : IClassFixtur
         Assert.True(missing.Count == 0, $"Seed claims missing from claim_index: {string.Join(", ", missing)}");
         // Every seed event was recorded through the command path as the seed principal (actions under their own).
         Assert.Equal(0, await factory.ScalarAsync(
-            "select count(*) from events where event_type in ('SourceRegistered', 'FactDefined', 'ClaimRecorded') and metadata->>'principal' <> 'seed-import'"));
+            "select count(*) from mt_events where type in ('SourceRegistered', 'FactDefined', 'ClaimRecorded') and user_name <> 'seed-import'"));
     }
 
     [Fact]

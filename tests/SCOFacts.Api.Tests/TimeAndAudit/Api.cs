@@ -80,14 +80,6 @@ internal static class Api
             ["Seeds:LoadOnStart"] = "false",
         }, args);
 
-    /// <summary>Runs SQL on the factory's database as a superuser would, with the append-only trigger switched off.</summary>
-    public static async Task TamperAsync(ApiFactory factory, string sql)
-    {
-        await using var command = factory.DataSource.CreateCommand(
-            $"ALTER TABLE events DISABLE TRIGGER events_append_only; {sql}; ALTER TABLE events ENABLE TRIGGER events_append_only");
-        await command.ExecuteNonQueryAsync();
-    }
-
     public static async Task<long> ScalarAsync(ApiFactory factory, string sql)
     {
         await using var command = factory.DataSource.CreateCommand(sql);

@@ -24,7 +24,7 @@ public sealed class FeedTests(ErrorCapturingApiFactory factory) : IClassFixture<
     /// </summary>
     private async Task<string> EndOfFeedAsync()
     {
-        await using var count = factory.DataSource.CreateCommand("SELECT count(*) FROM events");
+        await using var count = factory.DataSource.CreateCommand("SELECT count(*) FROM mt_events");
         var committed = (long)(await count.ExecuteScalarAsync())!;
         string? cursor = null;
         long delivered = 0;

@@ -52,6 +52,8 @@ public sealed class HistoryTests(ApiFactory factory) : IClassFixture<ApiFactory>
     [Fact]
     public async Task The_fact_history_lists_every_event_in_order_with_who_why_the_request_and_the_verdict_after_it()
     {
+        // Each entry carries its ledger leaf hash once the sealer has taken it.
+        await SCOFacts.Api.Storage.AsyncProjections.WaitForCatchUpAsync(factory.DataSource, TimeSpan.FromSeconds(30));
         var page = await GetAsync(factory.Anonymous, $"/api/facts/{Fact}/history?limit=100");
         Assert.Equal(JsonValueKind.Null, page.GetProperty("nextCursor").ValueKind);
         var items = page.GetProperty("items").EnumerateArray().ToList();

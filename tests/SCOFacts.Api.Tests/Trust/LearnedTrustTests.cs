@@ -2,10 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using SCOFacts.Api.Trust;
-using SCOFacts.EventStore.Projections;
-using SCOFacts.Testing;
+using SCOFacts.Api.Storage;
 
 namespace SCOFacts.Api.Tests.Trust;
 
@@ -188,10 +185,7 @@ public sealed class LearnedTrustTests(ApiFactory factory) : IClassFixture<ApiFac
 
     private async Task CaughtUpAsync()
     {
-        var daemon = factory.Services.GetRequiredService<ProjectionDaemon>();
-        await Wait.UntilAsync(async () =>
-            (await daemon.GetStatusAsync()).Projections.Single(p => p.Name == TrustProjection.ProjectionName).EventsBehind == 0,
-            Timeout, "the trust projection has caught up with the log");
+        await AsyncProjections.WaitForCatchUpAsync(factory.DataSource, Timeout);
     }
 
     private async Task<DateTimeOffset> NowAsync()

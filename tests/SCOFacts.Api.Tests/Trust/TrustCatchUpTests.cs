@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using SCOFacts.Api.ReadModels;
+using SCOFacts.Api.Storage;
 using SCOFacts.Api.Trust;
-using SCOFacts.EventStore.Projections;
 using SCOFacts.Testing;
 
 namespace SCOFacts.Api.Tests.Trust;
@@ -23,11 +22,8 @@ public sealed class TrustCatchUpFactory : ApiFactory
     {
         base.ConfigureSettings(settings);
         settings[$"{TrustScheduleOptions.Section}:{nameof(TrustScheduleOptions.EstimateEveryWhileBehind)}"] = Interval.ToString();
+        settings[MartenModule.DaemonBatchSizeSetting] = BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
-
-    protected override void ConfigureTestServices(IServiceCollection services) =>
-        services.AddSingleton(sp => new ProjectionDaemon(sp.GetRequiredService<SCOFacts.EventStore.EventStore>(), sp.GetServices<IProjection>(),
-            new DaemonOptions { BatchSize = BatchSize }, sp.GetRequiredService<ILogger<ProjectionDaemon>>()));
 }
 
 /// <summary>
@@ -44,28 +40,28 @@ public sealed class TrustCatchUpTests(TrustCatchUpFactory factory) : IClassFixtu
     [Fact]
     public async Task A_catch_up_over_many_batches_estimates_a_bounded_number_of_times_and_ends_with_the_full_estimate()
     {
-        var daemon = factory.Services.GetRequiredService<ProjectionDaemon>();
+        var daemon = factory.Services.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>();
         var projection = factory.Services.GetRequiredService<TrustProjection>();
         for (var s = 0; s < Sources; s++)
             await PostAsync(factory.Checker, "/api/sources", new { id = Source(s), title = $"Report {s}", publisher = $"Publisher {s}", kind = "news", language = "en" });
         // The first half with the daemon keeping up, so weights are learned and facts reconciled with them...
         for (var f = 0; f < Facts / 2; f++) await FactWithClaimsAsync(f);
-        await CaughtUpAsync(daemon, TimeSpan.FromSeconds(60));
+        await CaughtUpAsync(TimeSpan.FromSeconds(60));
         Assert.True(projection.Estimations >= 1);
 
         // ...then the rest, a rating and late claims on earlier facts, written while the daemon is stopped.
-        await daemon.StopAsync(CancellationToken.None);
+        await daemon.PauseAsync();
         for (var f = Facts / 2; f < Facts; f++) await FactWithClaimsAsync(f);
         await PostAsync(factory.Editor, $"/api/sources/{Source(3)}/ratings", new { reliability = 0.9, reason = "audited" });
         for (var f = 0; f < 5; f++)
             await ClaimAsync(f, $"late-{f}", Source(9), "late-figure");
-        var behind = await BehindAsync(daemon);
+        var behind = await BehindAsync();
         Assert.True(behind >= 40 * BatchSize(), $"only {behind} events behind");
 
         var estimationsBefore = projection.Estimations;
         var clock = Stopwatch.StartNew();
-        await daemon.StartAsync(CancellationToken.None);
-        await CaughtUpAsync(daemon, TimeSpan.FromSeconds(120));
+        await daemon.ResumeAsync();
+        await CaughtUpAsync(TimeSpan.FromSeconds(120));
         clock.Stop();
         var estimations = projection.Estimations - estimationsBefore;
 
@@ -83,7 +79,7 @@ public sealed class TrustCatchUpTests(TrustCatchUpFactory factory) : IClassFixtu
         Assert.Equal(learned, await LearnedAsync());
 
         // Every view equals a fresh reconciliation with those weights.
-        var report = await factory.Services.GetRequiredService<ProjectionRebuilder>()
+        var report = await factory.Services.GetRequiredService<ViewRebuilder>()
             .RebuildAsync(factory.Services.GetRequiredService<FactsProjection>(), replace: false);
         Assert.True(report.Matches, string.Join("; ", report.Differences.Take(5).Select(d => $"{d.Table} {d.Side}: {d.Row}")));
     }
@@ -117,11 +113,11 @@ public sealed class TrustCatchUpTests(TrustCatchUpFactory factory) : IClassFixtu
         Assert.True(response.IsSuccessStatusCode, $"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
-    private static async Task<long> BehindAsync(ProjectionDaemon daemon) =>
-        (await daemon.GetStatusAsync()).Projections.Single(p => p.Name == TrustProjection.ProjectionName).EventsBehind;
+    private async Task<long> BehindAsync() =>
+        (await AsyncProjections.StatusAsync(factory.DataSource, CancellationToken.None)).Single(p => p.Name == AsyncProjections.TrustName + ":All").EventsBehind;
 
-    private static Task CaughtUpAsync(ProjectionDaemon daemon, TimeSpan timeout) =>
-        Wait.UntilAsync(async () => await BehindAsync(daemon) == 0, timeout, "the trust projection has caught up with the log");
+    private Task CaughtUpAsync(TimeSpan timeout) =>
+        Wait.UntilAsync(async () => await BehindAsync() == 0, timeout, "the trust projection has caught up with the log");
 
     private async Task<List<(string Source, double Reliability, int Support, string? CopyGroup)>> LearnedAsync()
     {

@@ -13,7 +13,7 @@ namespace SCOFacts.Api.Tests.Upgrade;
 /// from its frozen dump into a fresh database; the app then starts on it as an upgraded server would, with today pinned to
 /// the day the release's answers were taken for.
 /// </summary>
-public sealed class ReleaseDatabaseFactory : ApiFactory
+public class ReleaseDatabaseFactory : ApiFactory
 {
     /// <summary>The fixture's folder.</summary>
     public static string Folder => Path.Combine(RepoPaths.Root, "tests", "fixtures", "release-0011");
@@ -44,7 +44,7 @@ public sealed class ReleaseDatabaseFactory : ApiFactory
     protected override void ConfigureTestServices(IServiceCollection services)
     {
         var today = DateOnly.Parse(Answers["today"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
-        services.AddSingleton(sp => new FactReader(sp.GetRequiredService<EventStore.EventStore>(), sp.GetRequiredService<NpgsqlDataSource>(),
+        services.AddSingleton(sp => new FactReader(sp.GetRequiredService<SCOFacts.Api.Storage.ScoFactsEvents>(), sp.GetRequiredService<NpgsqlDataSource>(),
             new PinnedClock(new DateTimeOffset(today, TimeOnly.MinValue, TimeSpan.Zero))));
     }
 

@@ -7,7 +7,6 @@ using Npgsql;
 using SCOFacts.EventStore;
 using SCOFacts.EventStore.Hosting;
 using SCOFacts.EventStore.Migrations;
-using SCOFacts.EventStore.Projections;
 using Marten;
 using MartenSetup = api::SCOFacts.Api.Storage.ScoFactsMarten;
 using Store = SCOFacts.EventStore.EventStore;
@@ -96,7 +95,6 @@ internal static class EventStoreSuite
             rows.Add(await LoadAsync(store, feedEvents));
             await Vacuum(feedDb);
             rows.Add(await FeedRowAsync(store, feedDb, feedEvents));
-            rows.Add(await ProjectionRowAsync(store, feedDb, feedEvents));
         }
 
         PrintTable(rows, server, total.Elapsed, quick);
@@ -262,102 +260,7 @@ internal static class EventStoreSuite
         return read / clock.Elapsed.TotalSeconds;
     }
 
-    private static async Task<Row> ProjectionRowAsync(Store store, NpgsqlDataSource db, long events)
-    {
-        const string workload = "async projection catch-up (per-stream counter): ProjectionDaemon vs raw (read page, apply, commit) loop";
-        Console.WriteLine($"[6] {workload}");
-        var head = await HeadAsync(db);
-        var daemonRates = new List<double>();
-        var rawRates = new List<double>();
-        // Each round projects into fresh tables (and so a fresh checkpoint): baseline, then daemon.
-        for (var round = 1; round <= 2; round++)
-        {
-            var rawTable = string.Create(Inv, $"bench_counters_raw_{round}");
-            var daemonTable = string.Create(Inv, $"bench_counters_daemon_{round}");
-            await CounterProjection.CreateTableAsync(db, rawTable);
-            await CounterProjection.CreateTableAsync(db, daemonTable);
-
-            var raw = await RawProjectionAsync(db, rawTable);
-            rawRates.Add(raw);
-
-            var projection = new CounterProjection(daemonTable);
-            var daemon = new ProjectionDaemon(store, [projection], new DaemonOptions { PollInterval = TimeSpan.FromMilliseconds(200) });
-            var clock = Stopwatch.StartNew();
-            await daemon.StartAsync(CancellationToken.None);
-            var reached = FeedPosition.Start;
-            while (reached < head)
-            {
-                await Task.Delay(10);
-                reached = await ProjectionCheckpoints.ReadAsync(db, projection.Name, CancellationToken.None);
-                Require(clock.Elapsed < TimeSpan.FromMinutes(10), "the daemon did not catch up within 10 minutes");
-            }
-            clock.Stop();
-            await daemon.StopAsync(CancellationToken.None);
-            daemon.Dispose();
-            var rate = events / clock.Elapsed.TotalSeconds;
-            daemonRates.Add(rate);
-            Console.WriteLine(string.Create(Inv, $"    round {round}: baseline {raw:N0} events/s, daemon {rate:N0} events/s ({daemon.BatchesCommitted:N0} batches)"));
-
-            // Both must have counted every event exactly once.
-            foreach (var table in new[] { rawTable, daemonTable })
-            {
-                await using var check = db.CreateCommand($"SELECT coalesce(sum(events), 0)::bigint FROM {table}");
-                var counted = (long)(await check.ExecuteScalarAsync())!;
-                Require(counted == events, $"{table} counted {counted} events, expected {events}");
-            }
-        }
-        return new Row("6", workload, daemonRates.Max(), rawRates.Max(), "events/s", null, null);
-    }
-
     /// <summary>The same projection work without checkpoint or leader logic: read a page, fold it, upsert, commit.</summary>
-    private static async Task<double> RawProjectionAsync(NpgsqlDataSource db, string table)
-    {
-        var clock = Stopwatch.StartNew();
-        long after = 0;
-        long read = 0;
-        while (true)
-        {
-            await using var connection = await db.OpenConnectionAsync();
-            await using var transaction = await connection.BeginTransactionAsync();
-            var counts = new Dictionary<string, (long Events, long LastVersion)>(StringComparer.Ordinal);
-            await using (var command = new NpgsqlCommand(
-                $"SELECT {RawColumns} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2", connection, transaction))
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = after });
-                command.Parameters.Add(new NpgsqlParameter { Value = DaemonDefaults.BatchSize });
-                await using var reader = await command.ExecuteReaderAsync();
-                while (await reader.ReadAsync())
-                {
-                    after = reader.GetInt64(0);
-                    _ = reader.GetFieldValue<ulong>(1);
-                    CounterProjection.Count(counts, reader.GetString(2), reader.GetInt64(3));
-                    _ = reader.GetString(4);
-                    _ = reader.GetString(5);
-                    _ = reader.GetString(6);
-                    _ = reader.GetFieldValue<DateTime>(7);
-                    _ = reader.GetFieldValue<byte[]>(8);
-                    read++;
-                }
-            }
-            if (counts.Count == 0) break;
-            await CounterProjection.UpsertAsync(transaction, table, counts, CancellationToken.None);
-            await transaction.CommitAsync();
-        }
-        clock.Stop();
-        return read / clock.Elapsed.TotalSeconds;
-    }
-
-    private static readonly DaemonOptions DaemonDefaults = new();
-
-    private static async Task<FeedPosition> HeadAsync(NpgsqlDataSource db)
-    {
-        await using var command = db.CreateCommand(
-            "SELECT transaction_id, global_position FROM events ORDER BY transaction_id DESC, global_position DESC LIMIT 1");
-        await using var reader = await command.ExecuteReaderAsync();
-        Require(await reader.ReadAsync(), "the log is empty");
-        return new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
-    }
-
     // ---------------------------------------------------------------- setup and output
 
     private static async Task<NpgsqlDataSource> CreateDatabaseAsync(LocalPostgresCluster cluster, string name, string migrations)

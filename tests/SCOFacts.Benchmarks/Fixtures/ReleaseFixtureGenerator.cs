@@ -14,8 +14,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using SCOFacts.EventStore.Hosting;
-using SCOFacts.EventStore.Projections;
-using SCOFacts.Testing;
 using SCOFacts.Testing.ReleaseFixtures;
 using ApiKeyStore = api::SCOFacts.Api.Platform.ApiKeyStore;
 using ApiProgram = api::Program;
@@ -189,12 +187,8 @@ internal static class ReleaseFixtureGenerator
         new(new DateTime(at.Ticks - at.Ticks % TimeSpan.TicksPerMicrosecond, DateTimeKind.Utc));
 
     /// <summary>Waits until every asynchronous projection (learned trust above all) has taken every event.</summary>
-    private static Task CaughtUpAsync(Host host)
-    {
-        var daemon = host.Services.GetRequiredService<ProjectionDaemon>();
-        return Wait.UntilAsync(async () => (await daemon.GetStatusAsync()).Projections.All(p => p.EventsBehind == 0), CatchUpTimeout,
-            "every asynchronous projection has caught up with the log");
-    }
+    private static Task CaughtUpAsync(Host host) =>
+        api::SCOFacts.Api.Storage.AsyncProjections.WaitForCatchUpAsync(host.Services.GetRequiredService<NpgsqlDataSource>(), CatchUpTimeout);
 
     private static async Task<HttpClient> ClientAsync(Host host, string name, string role)
     {
@@ -268,7 +262,7 @@ internal static class ReleaseFixtureGenerator
             }));
             builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
             builder.ConfigureTestServices(services => services.AddSingleton(sp => new FactReader(
-                sp.GetRequiredService<SCOFacts.EventStore.EventStore>(), sp.GetRequiredService<NpgsqlDataSource>(),
+                sp.GetRequiredService<api::SCOFacts.Api.Storage.ScoFactsEvents>(), sp.GetRequiredService<NpgsqlDataSource>(),
                 new PinnedClock(new DateTimeOffset(Today, TimeOnly.MinValue, TimeSpan.Zero)))));
         }
     }

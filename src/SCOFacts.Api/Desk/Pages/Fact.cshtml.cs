@@ -11,7 +11,7 @@ using SCOFacts.Domain.Sources;
 namespace SCOFacts.Api.Desk.Pages;
 
 /// <summary>A fact's page: its answer on both time axes, the claims for and against, its timeline and its history.</summary>
-public sealed class FactModel(FactReader reader, FactHistory history) : PageModel
+public sealed class FactModel(FactReader reader, FactHistory history, Npgsql.NpgsqlDataSource dataSource) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string Id { get; set; } = "";
@@ -73,7 +73,7 @@ public sealed class FactModel(FactReader reader, FactHistory history) : PageMode
         var steps = await history.ReplayAsync(Id, cancellationToken) ?? [];
         History = knownAt is { } at ? steps.Where(s => s.Event.RecordedAt <= at).ToList() : steps;
         if (knownAt is null && steps.Count > 0)
-            LiveAfter = ReadModels.Cursor.Encode(steps[^1].Event.FeedPosition.ToString());
+            LiveAfter = await Feed.FeedApi.CursorFollowingAsync(dataSource, steps[^1].Event.GlobalPosition, cancellationToken);
         CanCheck = await DeskRoles.AllowsAsync(HttpContext, Policies.Checker);
         CanEdit = await DeskRoles.AllowsAsync(HttpContext, Policies.Editor);
         return Page();

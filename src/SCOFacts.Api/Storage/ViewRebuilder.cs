@@ -1,8 +1,9 @@
 using System.Data;
-using System.Globalization;
 using Npgsql;
+using SCOFacts.EventStore;
+using SCOFacts.EventStore.Projections;
 
-namespace SCOFacts.EventStore.Projections;
+namespace SCOFacts.Api.Storage;
 
 /// <summary>What a rebuild found and did.</summary>
 /// <param name="Projection">The projection rebuilt.</param>
@@ -23,17 +24,15 @@ public sealed record RebuildReport(string Projection, long EventsReplayed, IRead
 public sealed record RowDifference(string Table, string Side, string Row);
 
 /// <summary>
-/// Rebuilds a projection from the log into temporary copies of its tables, then either
+/// Rebuilds an inline projection's views from Marten's events into temporary copies of its tables, then either
 /// compares them with the live rows (verify) or swaps them in (replace).
 /// </summary>
 /// <remarks>
-/// Everything happens in one repeatable-read transaction, so the live rows and the events
-/// replayed are one consistent snapshot. An inline projection's rows reflect every event
-/// visible in it; an asynchronous one's reflect the events up to its checkpoint. Replacing
-/// locks the live tables against writers (and, for an asynchronous projection, the
-/// checkpoints) for the duration.
+/// Everything happens in one repeatable-read transaction, so the live rows and the events replayed are one
+/// consistent snapshot: an inline projection's rows reflect every event visible in it. Replacing locks the live
+/// tables against writers for the duration.
 /// </remarks>
-public sealed class ProjectionRebuilder(EventStore store)
+public sealed class ViewRebuilder(NpgsqlDataSource dataSource)
 {
     private const int BatchSize = 1000;
 
@@ -47,20 +46,17 @@ public sealed class ProjectionRebuilder(EventStore store)
         ArgumentNullException.ThrowIfNull(projection);
         if (projection.Tables.Count == 0)
             throw new InvalidOperationException($"Projection {projection.Name} owns no rebuildable table.");
-        var inline = store.Options.InlineProjections.Contains(projection);
 
-        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         if (replace)
         {
             // LOCK takes no snapshot, so the snapshot that follows sees everything committed before it.
             var locked = projection.Tables.Select(t => Quote(t.Name)).ToList();
-            if (!inline) locked.Add("projection_checkpoints");
             await ExecuteAsync(connection, transaction, $"LOCK TABLE {string.Join(", ", locked)} IN EXCLUSIVE MODE", cancellationToken);
         }
 
         var schema = (string)(await ScalarAsync(connection, transaction, "SELECT current_schema()", cancellationToken))!;
-        FeedPosition? upTo = inline ? null : await ProjectionCheckpoints.ReadAsync(connection, transaction, projection.Name, cancellationToken);
 
         foreach (var table in projection.Tables)
         {
@@ -68,9 +64,7 @@ public sealed class ProjectionRebuilder(EventStore store)
                 $"CREATE TEMP TABLE {Quote(table.Name)} (LIKE {Quote(schema)}.{Quote(table.Name)} INCLUDING ALL) ON COMMIT DROP", cancellationToken);
         }
 
-        var replayed = inline
-            ? await ReplayByStreamAsync(connection, transaction, projection, progress, cancellationToken)
-            : await ReplayFeedAsync(connection, transaction, projection, upTo!.Value, progress, cancellationToken);
+        var replayed = await ReplayByStreamAsync(connection, transaction, projection, progress, cancellationToken);
 
         var differences = new List<RowDifference>();
         long differenceCount = 0;
@@ -114,7 +108,7 @@ public sealed class ProjectionRebuilder(EventStore store)
 
     // Inline projections saw each stream's events in version order, one append at a time;
     // replaying stream by stream gives them the same view.
-    private async Task<long> ReplayByStreamAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection projection, IProgress<long>? progress,
+    private static async Task<long> ReplayByStreamAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection projection, IProgress<long>? progress,
         CancellationToken cancellationToken)
     {
         long replayed = 0;
@@ -123,12 +117,12 @@ public sealed class ProjectionRebuilder(EventStore store)
         while (true)
         {
             await using var command = new NpgsqlCommand(
-                $"SELECT {EventStore.EventColumns} FROM events WHERE (stream_id, stream_version) > ($1, $2) " +
-                "ORDER BY stream_id, stream_version LIMIT $3", connection, transaction);
+                $"SELECT {ScoFactsEvents.EventColumns} FROM mt_events WHERE (stream_id, version) > ($1, $2) " +
+                "ORDER BY stream_id, version LIMIT $3", connection, transaction);
             command.Parameters.Add(new NpgsqlParameter { Value = afterStream });
             command.Parameters.Add(new NpgsqlParameter { Value = afterVersion });
             command.Parameters.Add(new NpgsqlParameter { Value = BatchSize });
-            var batch = await store.ReadEventsAsync(command, cancellationToken);
+            var batch = await ScoFactsEvents.ReadEventsAsync(command, cancellationToken);
             if (batch.Count == 0) return replayed;
             foreach (var run in RunsByStream(batch))
                 await projection.ApplyAsync(transaction, run, cancellationToken);
@@ -136,32 +130,6 @@ public sealed class ProjectionRebuilder(EventStore store)
             progress?.Report(replayed);
             (afterStream, afterVersion) = (batch[^1].StreamId, batch[^1].StreamVersion);
         }
-    }
-
-    private async Task<long> ReplayFeedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IProjection projection, FeedPosition upTo,
-        IProgress<long>? progress, CancellationToken cancellationToken)
-    {
-        long replayed = 0;
-        var after = FeedPosition.Start;
-        while (after < upTo)
-        {
-            await using var command = new NpgsqlCommand(
-                $"SELECT {EventStore.EventColumns} FROM events " +
-                "WHERE (transaction_id, global_position) > ($1::text::xid8, $2) AND (transaction_id, global_position) <= ($3::text::xid8, $4) " +
-                "ORDER BY transaction_id, global_position LIMIT $5", connection, transaction);
-            command.Parameters.Add(new NpgsqlParameter { Value = after.TransactionId.ToString(CultureInfo.InvariantCulture) });
-            command.Parameters.Add(new NpgsqlParameter { Value = after.GlobalPosition });
-            command.Parameters.Add(new NpgsqlParameter { Value = upTo.TransactionId.ToString(CultureInfo.InvariantCulture) });
-            command.Parameters.Add(new NpgsqlParameter { Value = upTo.GlobalPosition });
-            command.Parameters.Add(new NpgsqlParameter { Value = BatchSize });
-            var batch = await store.ReadEventsAsync(command, cancellationToken);
-            if (batch.Count == 0) break;
-            await projection.ApplyAsync(transaction, batch, cancellationToken);
-            replayed += batch.Count;
-            progress?.Report(replayed);
-            after = batch[^1].FeedPosition;
-        }
-        return replayed;
     }
 
     private static IEnumerable<IReadOnlyList<StoredEvent>> RunsByStream(IReadOnlyList<StoredEvent> batch)
