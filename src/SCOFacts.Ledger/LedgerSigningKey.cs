@@ -39,7 +39,7 @@ public sealed class LedgerSigningKey : IDisposable
 
     /// <summary>
     /// Reads the key at <paramref name="path"/>, or makes one and writes it there (owner-only) when there is none.
-    /// Processes starting together agree on one key: the file is published by an atomic move that never overwrites.
+    /// Processes starting together agree on one key: the file is made by an exclusive create.
     /// </summary>
     /// <param name="path">The key file, under the data folder.</param>
     /// <param name="origin">The log's origin; a key file made for another origin is refused.</param>
@@ -77,29 +77,40 @@ public sealed class LedgerSigningKey : IDisposable
         var text = $"{PrivatePrefix}{origin}+{ComputeKeyHash(origin, publicKey).ToString("x8", CultureInfo.InvariantCulture)}+{Convert.ToBase64String([Ed25519, .. seed])}\n";
         CryptographicOperations.ZeroMemory(seed);
 
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        // CreateNew is an exclusive create in the file system: of processes starting together exactly one makes the
+        // file, the others find it there. (A rename that "never overwrites" is a check and a rename on some file
+        // systems, which lets each of them publish a key of its own.)
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(temporary, options))
-        using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
-            writer.Write(text);
         try
         {
-            File.Move(temporary, path, overwrite: false);
+            using var stream = new FileStream(path, options);
+            stream.Write(new UTF8Encoding(false).GetBytes(text));
         }
         catch (IOException) when (File.Exists(path))
         {
-            // Another process published its key first; that one is the log's key.
-            File.Delete(temporary);
+            // Another process made the key first; that one is the log's key.
+        }
+    }
+
+    // The maker writes its key in one short write after creating the file: a reader that comes between the two
+    // sees an empty or partial file, and reads again until the line is whole.
+    private static string ReadWhole(string path)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            var text = File.ReadAllText(path);
+            if (text.EndsWith('\n') || DateTime.UtcNow > deadline) return text;
+            Thread.Sleep(10);
         }
     }
 
     private static LedgerSigningKey Load(string path, string origin)
     {
-        var text = File.ReadAllText(path).TrimEnd('\n');
+        var text = ReadWhole(path).TrimEnd('\n');
         if (!text.StartsWith(PrivatePrefix, StringComparison.Ordinal))
             throw new InvalidDataException($"'{path}' is not a ledger signing key.");
         // Base64 may itself contain '+': the key is everything after the second one.
