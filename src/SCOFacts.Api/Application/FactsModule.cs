@@ -15,6 +15,7 @@ using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Seeding;
 using SCOFacts.Api.Sources;
 using SCOFacts.Api.Storage;
+using SCOFacts.Api.Subscriptions;
 using SCOFacts.Api.Timeline;
 using SCOFacts.Api.Trust;
 using SCOFacts.Domain;
@@ -73,6 +74,7 @@ public static class FactsModule
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);
         services.TryAddSingleton<ScoFactsMetrics>();
         services.AddScoFactsMarten();
+        services.AddScoFactsMessaging();
         services.AddSingleton<FactsProjection>();
         services.AddSingleton(sp =>
         {

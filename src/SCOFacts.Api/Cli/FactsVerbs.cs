@@ -19,6 +19,7 @@ public static class FactsVerbs
         CliVerbs.Register(new ProjectionsVerb());
         CliVerbs.Register(new AuditVerb());
         CliVerbs.Register(new SchemaVerb());
+        CliVerbs.Register(new MessagingVerb());
         return true;
     });
 

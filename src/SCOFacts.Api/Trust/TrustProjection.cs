@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using SCOFacts.Api.ReadModels;
+using SCOFacts.Api.Subscriptions;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Trust;
 using SCOFacts.EventStore;
@@ -55,6 +56,9 @@ public sealed class TrustProjection : IProjection
     /// <summary>Stored reliabilities are rounded to this many decimal places.</summary>
     public const int Decimals = 4;
 
+    // Announces the answers moved weights change; none in a host without messaging.
+    private readonly AnswerChangeOutbox? _answerChanges;
+
     /// <summary>A reliability that moves by more than this is a change: a history row, and its facts reconciled again.</summary>
     public const double ChangeThreshold = 1e-6;
 
@@ -76,8 +80,9 @@ public sealed class TrustProjection : IProjection
     private long _estimations;
 
     /// <summary>Creates the projection with its schedule settings (the defaults when none are given).</summary>
-    public TrustProjection(IOptions<TrustScheduleOptions>? options = null, TimeProvider? clock = null)
+    public TrustProjection(IOptions<TrustScheduleOptions>? options = null, TimeProvider? clock = null, AnswerChangeOutbox? answerChanges = null)
     {
+        _answerChanges = answerChanges;
         _schedule = new TrustEstimationSchedule((options?.Value ?? new TrustScheduleOptions()).EstimateEveryWhileBehind);
         _clock = clock ?? TimeProvider.System;
     }
@@ -216,7 +221,7 @@ public sealed class TrustProjection : IProjection
         }
 
         var facts = await FactsToReconcileAsync(connection, transaction, moved, racedFacts, cancellationToken);
-        await FactsProjection.RefreshViewsAsync(connection, transaction, facts, cancellationToken);
+        await FactsProjection.RefreshViewsAsync(connection, transaction, facts, cancellationToken, _answerChanges);
         return run with { FactsReconciled = facts.Count };
     }
 
