@@ -135,6 +135,8 @@ public static class FactsModule
         app.MapAuditApi();
         app.MapClaimReviewApi();
         app.MapTrustApi();
+        app.MapSubscriptionsApi();
+        app.MapFactChangesApi();
         return app;
     }
 }

@@ -81,15 +81,21 @@ public static class MessagingModule
         public void Configure(WolverineOptions options)
         {
             options.CodeGeneration.TypeLoadMode = typeLoadMode;
+            // Changes are handled in the order their writes committed, so the stream and the fan-out keep that order.
+            options.LocalQueue(AnswerChangesQueue).Sequential();
             options.LocalQueue(DeliveriesQueue).MaximumParallelMessages(Math.Max(1, webhooks.Parallelism));
 
-            // Retries in place first, then rescheduled through the inbox; after the last, the delivery is dead-lettered.
+            // Short pauses are waited out in place, longer ones reschedule through the inbox; after the last attempt
+            // the delivery is dead-lettered.
+            var delays = webhooks.RetryDelays();
+            var inPlace = delays.TakeWhile(d => d <= webhooks.InPlaceLimit).ToArray();
+            var scheduled = delays.Skip(inPlace.Length).ToArray();
             var policy = options.OnException<WebhookDeliveryException>();
             IAdditionalActions? then = null;
-            if (webhooks.RetryDelays.Length > 0)
-                then = policy.RetryWithCooldown(webhooks.RetryDelays);
-            if (webhooks.ScheduledRetryDelays.Length > 0)
-                then = then is null ? policy.ScheduleRetry(webhooks.ScheduledRetryDelays) : then.Then.ScheduleRetry(webhooks.ScheduledRetryDelays);
+            if (inPlace.Length > 0)
+                then = policy.RetryWithCooldown(inPlace);
+            if (scheduled.Length > 0)
+                then = then is null ? policy.ScheduleRetry(scheduled) : then.Then.ScheduleRetry(scheduled);
             if (then is null)
                 policy.MoveToErrorQueue();
             else

@@ -5,18 +5,28 @@ public sealed class WebhookOptions
 {
     public const string Section = "Webhooks";
 
-    /// <summary>How long a receiver has to answer one delivery before the attempt counts as failed.</summary>
+    /// <summary>How long a receiver has to answer one attempt before it counts as failed.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>
-    /// Pauses before the retries made in place, one per retry (the delivery holds its worker meanwhile, so these stay
-    /// short).
-    /// </summary>
-    public TimeSpan[] RetryDelays { get; set; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30)];
+    /// <summary>Attempts in all, the first included; after the last, the delivery goes to the dead letters.</summary>
+    public int MaxAttempts { get; set; } = 8;
 
-    /// <summary>Delays of the retries rescheduled through the durable inbox after those, one per retry.</summary>
-    public TimeSpan[] ScheduledRetryDelays { get; set; } = [TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2)];
+    /// <summary>The pause before the first retry; each later one waits <see cref="BackoffFactor"/> times longer.</summary>
+    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How much longer each retry waits than the one before.</summary>
+    public double BackoffFactor { get; set; } = 4;
+
+    /// <summary>
+    /// Pauses up to this long are waited out in place (the delivery holds its worker); longer ones reschedule the
+    /// delivery through the durable inbox, so a long outage holds no worker and survives a restart.
+    /// </summary>
+    public TimeSpan InPlaceLimit { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How many deliveries run at once on one node.</summary>
     public int Parallelism { get; set; } = 8;
+
+    /// <summary>The pause before each retry, in order: with the defaults 1 s, 4 s, 16 s, then about 1, 4, 17 and 68 minutes.</summary>
+    public IReadOnlyList<TimeSpan> RetryDelays() =>
+        [.. Enumerable.Range(0, Math.Max(0, MaxAttempts - 1)).Select(i => FirstRetryDelay * Math.Pow(Math.Max(1, BackoffFactor), i))];
 }
