@@ -17,5 +17,7 @@ internal static class SubscriptionExamples
         Guid.Parse("0193c1f6-0b70-7e01-b5a4-3c2d1e0f9a8b"), "https://newsroom.example/hooks/scofacts answered 503.",
         new DateTimeOffset(2025, 11, 22, 12, 4, 31, TimeSpan.Zero));
 
+    public static ReplayDeliveryRequest ReplayRequest { get; } = new("The newsroom's endpoint is back after maintenance.");
+
     public static ReplayResponse Replay { get; } = new(DeadDelivery.Id, DeadDelivery.DeliveryId);
 }

@@ -50,12 +50,12 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource, TimeProvider 
         return (await ReadAsync(command, cancellationToken)).SingleOrDefault();
     }
 
-    /// <summary>Removes a subscription; false when there was none. Deliveries still queued for it are dropped.</summary>
-    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    /// <summary>Removes a subscription and returns it as it was; null when there was none. Deliveries still queued for it are dropped.</summary>
+    public async Task<Subscription?> DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("DELETE FROM webhook_subscriptions WHERE subscription_id = $1");
+        await using var command = dataSource.CreateCommand($"DELETE FROM webhook_subscriptions WHERE subscription_id = $1 RETURNING {Columns}");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        return (await ReadAsync(command, cancellationToken)).SingleOrDefault();
     }
 
     /// <summary>The subscriptions whose filter <paramref name="change"/> passes.</summary>

@@ -44,6 +44,10 @@ public sealed record SubscriptionFilter(IReadOnlyList<string> FactIds, string? S
 /// <param name="FailedAt">When it gave up.</param>
 public sealed record DeadDeliveryResponse(Guid Id, Guid DeliveryId, string SubscriptionId, string FactId, Guid ChangeId, string Error, DateTimeOffset FailedAt);
 
+/// <summary>Replaying a dead delivery.</summary>
+/// <param name="Reason">Why, for whoever reads the logs later (optional).</param>
+public sealed record ReplayDeliveryRequest(string? Reason);
+
 /// <summary>A replayed delivery.</summary>
 /// <param name="Id">The dead letter that was replayed (now gone from the list).</param>
 /// <param name="DeliveryId">The delivery, queued again with the same id.</param>
@@ -75,16 +79,18 @@ public static class SubscriptionsApi
             .Produces<SubscriptionResponse>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithExamples(response: SubscriptionExamples.Subscription);
         group.MapDelete("/{subscriptionId}", DeleteAsync).WithName("DeleteSubscription")
-            .WithSummary("Unsubscribe (editors). Deliveries still queued for it are dropped.")
-            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Unsubscribe (editors), answering the subscription as it was. Deliveries still queued for it are dropped.")
+            .Produces<SubscriptionResponse>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithExamples(response: SubscriptionExamples.Subscription);
         group.MapGet("/deliveries/dead", DeadAsync).WithName("ListDeadDeliveries")
             .WithSummary("Deliveries that gave up after their last retry, newest first (editors).")
             .Produces<IReadOnlyList<DeadDeliveryResponse>>()
             .WithExamples(response: new[] { SubscriptionExamples.DeadDelivery });
         group.MapPost("/deliveries/dead/{id:guid}/replay", ReplayAsync).WithName("ReplayDeadDelivery")
-            .WithSummary("Queue a dead delivery again, with the same delivery id, and remove it from the dead letters (editors).")
-            .Produces<ReplayResponse>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound)
-            .WithExamples(response: SubscriptionExamples.Replay, responseStatus: StatusCodes.Status202Accepted);
+            .WithSummary("Queue a dead delivery again (durably, before answering), with the same delivery id, and remove it from the dead letters (editors).")
+            .Produces<ReplayResponse>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithExamples(request: SubscriptionExamples.ReplayRequest, response: SubscriptionExamples.Replay);
         return group;
     }
 
@@ -124,8 +130,8 @@ public static class SubscriptionsApi
             : Problems.NotFound($"No subscription '{subscriptionId}'.");
 
     private static async Task<IResult> DeleteAsync(string subscriptionId, SubscriptionStore store, CancellationToken cancellationToken) =>
-        await store.DeleteAsync(subscriptionId, cancellationToken)
-            ? TypedResults.NoContent()
+        await store.DeleteAsync(subscriptionId, cancellationToken) is { } deleted
+            ? TypedResults.Ok(SubscriptionResponse.From(deleted))
             : Problems.NotFound($"No subscription '{subscriptionId}'.");
 
     private static async Task<IResult> DeadAsync(IWolverineRuntime runtime, CancellationToken cancellationToken)
@@ -134,7 +140,9 @@ public static class SubscriptionsApi
         return TypedResults.Ok(found.Envelopes.Select(d => ToResponse(runtime, d)).OfType<DeadDeliveryResponse>().OrderByDescending(d => d.FailedAt).ToList());
     }
 
-    private static async Task<IResult> ReplayAsync(Guid id, IWolverineRuntime runtime, IMessageBus bus, CancellationToken cancellationToken)
+    // The body is optional: a reason, for the log of who replayed what and why.
+    private static async Task<IResult> ReplayAsync(Guid id, ReplayDeliveryRequest? request, IWolverineRuntime runtime, IMessageBus bus,
+        ILoggerFactory loggers, HttpContext context, CancellationToken cancellationToken)
     {
         var query = new DeadLetterEnvelopeQuery([id]);
         var found = await runtime.Storage.DeadLetters.QueryAsync(query, cancellationToken);
@@ -144,7 +152,9 @@ public static class SubscriptionsApi
         // carries the same delivery id, which receivers deduplicate by.
         await bus.PublishAsync(delivery);
         await runtime.Storage.DeadLetters.DiscardAsync(query, cancellationToken);
-        return TypedResults.Accepted($"/api/subscriptions/{delivery.SubscriptionId}", new ReplayResponse(id, delivery.DeliveryId));
+        loggers.CreateLogger(typeof(SubscriptionsApi)).LogInformation("{Principal} replayed delivery {DeliveryId} to {SubscriptionId}: {Reason}",
+            context.User.ScoFactsPrincipalName(), delivery.DeliveryId, delivery.SubscriptionId, request?.Reason ?? "no reason given");
+        return TypedResults.Ok(new ReplayResponse(id, delivery.DeliveryId));
     }
 
     // Dead letters come back as stored; the body is read with the serializer that wrote it.

@@ -37,6 +37,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The base URL, e.g. http://127.0.0.1:41234.</summary>
     public string BaseUrl { get; private set; } = "";
 
+    /// <summary>How many hanging requests the sender gave up on (closed before an answer).</summary>
+    public int Abandoned => _abandoned;
+
+    private int _abandoned;
+
     /// <summary>Everything received so far, in arrival order.</summary>
     public IReadOnlyList<ReceivedDelivery> Received => [.. _received];
 
@@ -79,6 +84,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
+                Interlocked.Increment(ref _abandoned);
             }
             return;
         }

@@ -91,7 +91,7 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
         Assert.Equal([WebhookReceiver.Hang, 500, 200], attempts.Select(a => a.Status));
         Assert.Single(attempts.Select(a => a.DeliveryId).Distinct());
         Assert.All(attempts, a => Assert.True(WebhookSignature.Verify(Secret, a.Signature, a.Body, out _)));
-        Assert.True(attempts[1].ReceivedAt - attempts[0].ReceivedAt >= TimeSpan.FromSeconds(0.9), "the first attempt lasted about the timeout");
+        await Wait.UntilAsync(() => _receiver.Abandoned == 1, Patience, "the sender gives up on the hanging attempt");
     }
 
     [Fact]
@@ -126,8 +126,8 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
         var id = dead.GetProperty("id").GetString();
         using (var checker = await factory.Checker.PostAsync($"/api/subscriptions/deliveries/dead/{id}/replay", null))
             Assert.Equal(HttpStatusCode.Forbidden, checker.StatusCode);
-        using (var replay = await factory.Editor.PostAsync($"/api/subscriptions/deliveries/dead/{id}/replay", null))
-            Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        using (var replay = await factory.Editor.PostJsonAsync($"/api/subscriptions/deliveries/dead/{id}/replay", """{ "reason": "The receiver is back." }"""))
+            Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
 
         var delivered = await WaitForAsync("down", r => r.Any(d => d.Status == 200), "the replay is delivered");
         Assert.Equal(4, delivered.Count);
@@ -242,7 +242,10 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
             Assert.False(body.TryGetProperty("secret", out _));
         }
         using (var deleted = await factory.Editor.DeleteAsync($"/api/subscriptions/{id}"))
-            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        {
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+            Assert.Equal(id, (await deleted.BodyAsync()).GetProperty("id").GetString());
+        }
         using (var gone = await factory.Editor.GetAsync($"/api/subscriptions/{id}"))
             await ProblemAsync(gone, HttpStatusCode.NotFound, "not-found");
         using (var again = await factory.Editor.DeleteAsync($"/api/subscriptions/{id}"))
