@@ -2,7 +2,7 @@
 -- wolverine, exactly as Wolverine's own tooling writes them (WolverineFx.Postgresql 6.62.0, the message store's
 -- Weasel creation script):
 --   dotnet run --project src/SCOFacts.Api -- messaging schema FILE
--- with the configuration in src/SCOFacts.Api/Subscriptions/MessagingModule.cs (command queues off). The
+-- with the configuration in src/SCOFacts.Api/Subscriptions/MessagingModule.cs (nodes talk through the control queue). The
 -- application runs Wolverine with schema creation off, so these tables come from here only. A later Wolverine
 -- whose tables differ is released as the next numbered file, written the same way; this one is never edited.
 
@@ -118,6 +118,15 @@ EXCEPTION
     WHEN duplicate_object THEN NULL;
 END
 $do$;
+CREATE TABLE IF NOT EXISTS wolverine.wolverine_control_queue (
+    id              uuid                        NOT NULL,
+    message_type    varchar                     NOT NULL,
+    node_id         uuid                        NOT NULL,
+    body            bytea                       NOT NULL,
+    posted          timestamp with time zone    NOT NULL DEFAULT NOW(),
+    expires         timestamp with time zone    NULL,
+CONSTRAINT pkey_wolverine_control_queue_id PRIMARY KEY (id)
+);
 CREATE TABLE IF NOT EXISTS wolverine.wolverine_node_records (
     id             serial                      NOT NULL,
     node_number    integer                     NOT NULL,

@@ -60,8 +60,7 @@ public static class MessagingModule
             // Over the application's data source, known only once the database has been found or started; the
             // schema comes from migrations/, never from here.
             options.PersistMessagesWithPostgresqlUsingDataSourceFromContainer(sp => sp.GetRequiredService<NpgsqlDataSource>(), Schema)
-                .OverrideAutoCreateResources(AutoCreate.None)
-                .EnableCommandQueues(false);
+                .OverrideAutoCreateResources(AutoCreate.None);
         });
         // Settings are read when the runtime is built, after test hosts and configuration files had their say.
         services.AddSingleton<IWolverineExtension>(sp => new ConfiguredMessaging(sp.GetRequiredService<IOptions<WebhookOptions>>().Value, typeLoadMode));

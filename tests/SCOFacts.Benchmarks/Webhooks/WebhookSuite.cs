@@ -1,6 +1,5 @@
 extern alias api;
 
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -83,19 +82,17 @@ internal static class WebhookSuite
         {
             // The delivery for this flip: the one whose 'after' verdict is the one the rating brings.
             var expected = high ? "settled" : "contested";
-            var delivered = receiver.Expect(expected);
             var began = Stopwatch.GetTimestamp();
             await PostAsync(http, "/api/sources/bench-a/ratings", new { reliability = high ? 0.95 : 0.3, reason = $"Round {round}." });
             var written = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
-            var arrived = await delivered.WaitAsync(TimeSpan.FromSeconds(30));
+            var arrived = await receiver.ArrivalAsync(expected, began, TimeSpan.FromSeconds(30));
             var flip = Stopwatch.GetElapsedTime(began, arrived).TotalMilliseconds;
             high = !high;
 
             var bareBegan = Stopwatch.GetTimestamp();
-            var bareArrived = receiver.Expect("bare");
             using (var response = await bare.PostAsync(receiver.Url, new StringContent("""{"after":{"verdict":"bare"}}""", System.Text.Encoding.UTF8, "application/json")))
                 response.EnsureSuccessStatusCode();
-            var post = Stopwatch.GetElapsedTime(bareBegan, await bareArrived).TotalMilliseconds;
+            var post = Stopwatch.GetElapsedTime(bareBegan, await receiver.ArrivalAsync("bare", bareBegan, TimeSpan.FromSeconds(30))).TotalMilliseconds;
             if (round < 0) continue;
             flips.Add(flip);
             writes.Add(written);
@@ -127,21 +124,37 @@ internal static class WebhookSuite
             throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
-    /// <summary>A Kestrel receiver on loopback that stamps each arrival and hands it to whoever waits for that verdict.</summary>
+    /// <summary>
+    /// A Kestrel receiver on loopback that stamps each arrival with the verdict it announces. Learned trust may move
+    /// the fact's answer on its own too, so a flip is matched to the first arrival of its verdict after its write began.
+    /// </summary>
     private sealed class Receiver : IAsyncDisposable
     {
         private readonly WebApplication _app;
-        private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _waiting = new(StringComparer.Ordinal);
+        private readonly List<(long At, string Verdict)> _arrivals = [];
+        private readonly SemaphoreSlim _arrived = new(0);
 
         private Receiver(WebApplication app) => _app = app;
 
         public string Url { get; private set; } = "";
 
-        public Task<long> Expect(string verdict)
+        /// <summary>When the first delivery announcing <paramref name="verdict"/> arrived at or after <paramref name="since"/>.</summary>
+        public async Task<long> ArrivalAsync(string verdict, long since, TimeSpan timeout)
         {
-            var arrival = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiting[verdict] = arrival;
-            return arrival.Task;
+            var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+            while (true)
+            {
+                lock (_arrivals)
+                {
+                    foreach (var (at, announced) in _arrivals)
+                    {
+                        if (at >= since && announced == verdict) return at;
+                    }
+                }
+                var left = deadline - Stopwatch.GetTimestamp();
+                if (left <= 0) throw new TimeoutException($"No delivery announcing '{verdict}' arrived within {timeout.TotalSeconds} s.");
+                await _arrived.WaitAsync(TimeSpan.FromSeconds((double)left / Stopwatch.Frequency));
+            }
         }
 
         public static async Task<Receiver> StartAsync()
@@ -156,7 +169,8 @@ internal static class WebhookSuite
                 var body = await JsonDocument.ParseAsync(context.Request.Body);
                 var arrived = Stopwatch.GetTimestamp();
                 var verdict = body.RootElement.GetProperty("after").GetProperty("verdict").GetString()!;
-                if (receiver._waiting.TryRemove(verdict, out var waiting)) waiting.TrySetResult(arrived);
+                lock (receiver._arrivals) receiver._arrivals.Add((arrived, verdict));
+                receiver._arrived.Release();
                 return Results.Ok();
             });
             await app.StartAsync();
