@@ -37,9 +37,9 @@ public sealed class AnswerChangeOutbox(IServiceProvider services, OutboxRelease 
         var transaction = batch.Transaction ?? throw new InvalidOperationException("Answers are rewritten inside a write's transaction.");
         var ids = factIds.Distinct(StringComparer.Ordinal).ToArray();
 
-        var before = await ReadAnswersAsync(connection, transaction, ids, cancellationToken);
+        var before = await ReadAnswersAsync(connection, transaction, ids, rewritten: false, cancellationToken);
         await batch.ExecuteNonQueryAsync(cancellationToken);
-        var after = await ReadAnswersAsync(connection, transaction, ids, cancellationToken);
+        var after = await ReadAnswersAsync(connection, transaction, ids, rewritten: true, cancellationToken);
 
         var changes = new List<FactAnswerChanged>();
         foreach (var id in ids)
@@ -60,9 +60,10 @@ public sealed class AnswerChangeOutbox(IServiceProvider services, OutboxRelease 
         release.Track((string)(await xid.ExecuteScalarAsync(cancellationToken))!, context);
     }
 
-    // fact_views holds each fact's current answer; now() is the write's transaction time.
+    // fact_views holds each fact's current answer. An answer being rewritten is dated by the write's transaction time
+    // (now()); the one before it by the fact's latest event then, the closest the row knows.
     private static async Task<Dictionary<string, FactAnswer>> ReadAnswersAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        string[] factIds, CancellationToken cancellationToken)
+        string[] factIds, bool rewritten, CancellationToken cancellationToken)
     {
         var answers = new Dictionary<string, FactAnswer>(StringComparer.Ordinal);
         await using var command = new NpgsqlCommand(
@@ -75,7 +76,7 @@ public sealed class AnswerChangeOutbox(IServiceProvider services, OutboxRelease 
             double? confidence = reader.IsDBNull(5) ? null : Convert.ToDouble(reader.GetValue(5), System.Globalization.CultureInfo.InvariantCulture);
             answers[reader.GetString(0)] = new FactAnswer(reader.GetString(0), reader.GetString(1), reader.GetString(2),
                 reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), confidence, ConfidenceBands.Of(confidence),
-                reader.GetInt64(6), new DateTimeOffset(reader.GetFieldValue<DateTime>(8), TimeSpan.Zero));
+                reader.GetInt64(6), new DateTimeOffset(reader.GetFieldValue<DateTime>(rewritten ? 8 : 7), TimeSpan.Zero));
         }
         return answers;
     }

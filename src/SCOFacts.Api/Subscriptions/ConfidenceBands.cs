@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace SCOFacts.Api.Subscriptions;
 
 /// <summary>
@@ -26,9 +24,6 @@ public static class ConfidenceBands
     /// <summary>The band of the lowest confidences.</summary>
     public const string Low = "low";
 
-    /// <summary>Every band name, lowest first.</summary>
-    public static IReadOnlyList<string> Names { get; } = [None, Low, "medium", "high", "very-high"];
-
     /// <summary>The band <paramref name="confidence"/> falls into.</summary>
     public static string Of(double? confidence)
     {
@@ -39,8 +34,4 @@ public static class ConfidenceBands
         }
         return Low;
     }
-
-    /// <summary>The bands as a sentence, for documentation.</summary>
-    public static string Describe() => string.Join(", ",
-        Bands.Reverse().Select(b => string.Create(CultureInfo.InvariantCulture, $"{b.Name} from {b.From:0.00}")).Prepend("low below 0.40"));
 }

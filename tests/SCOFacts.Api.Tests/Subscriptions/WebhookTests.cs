@@ -224,6 +224,35 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
     }
 
     [Fact]
+    public async Task Answer_changes_stream_as_server_sent_events()
+    {
+        var source = await factory.RegisterSourceAsync("Xinhua");
+        var subject = Scenario.Id("subj");
+        var fact = await factory.DefineQuantityFactAsync(subject: subject);
+        var stream = factory.Services.GetRequiredService<FactChangeStream>();
+        var listeners = stream.Listeners;
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/facts/changes?subject={subject}");
+        using var response = await factory.Anonymous.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        await Wait.UntilAsync(() => stream.Listeners > listeners, Patience, "the stream is listening");
+
+        await factory.RecordClaimAsync(fact, source);
+
+        using var timeout = new CancellationTokenSource(Patience);
+        string? line;
+        while ((line = await reader.ReadLineAsync(timeout.Token)) is not null && !line.StartsWith("data: ", StringComparison.Ordinal))
+        {
+        }
+        Assert.NotNull(line);
+        var change = JsonDocument.Parse(line["data: ".Length..]).RootElement;
+        Assert.Equal(fact, change.GetProperty("factId").GetString());
+        Assert.Equal("single-source", change.GetProperty("after").GetProperty("verdict").GetString());
+        Assert.Equal("unverified", change.GetProperty("before").GetProperty("verdict").GetString());
+    }
+
+    [Fact]
     public async Task Subscriptions_are_listed_read_and_deleted_without_their_secret()
     {
         var id = await SubscribeAsync("crud", subject: "sco");
