@@ -39,9 +39,10 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
         return (await response.BodyAsync()).GetProperty("id").GetString()!;
     }
 
-    private async Task<IReadOnlyList<ReceivedDelivery>> WaitForAsync(string hook, Func<IReadOnlyList<ReceivedDelivery>, bool> condition, string because)
+    private async Task<IReadOnlyList<ReceivedDelivery>> WaitForAsync(string hook, Func<IReadOnlyList<ReceivedDelivery>, bool> condition, string because,
+        TimeSpan? patience = null)
     {
-        await Wait.UntilAsync(() => condition(_receiver.For(hook)), Patience, because);
+        await Wait.UntilAsync(() => condition(_receiver.For(hook)), patience ?? Patience, because);
         return _receiver.For(hook);
     }
 
@@ -221,6 +222,62 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
             Assert.Equal(("single-source", "contested"), (announced[1].Before.Verdict, announced[1].After.Verdict));
             await Wait.UntilAsync(() => factory.Services.GetRequiredService<OutboxRelease>().Pending == 0, Patience, "no transaction is left pending");
         }
+    }
+
+    [Fact]
+    public async Task An_answer_moved_by_learned_weights_is_announced()
+    {
+        // A reliable source outvoted on one fact by three unreliable ones, which the estimator learns elsewhere.
+        var prefix = Scenario.Id("lw");
+        var contested = $"{prefix}-contested";
+        await SubscribeAsync("learned", contested);
+        string[] bad = [$"{prefix}-bad1", $"{prefix}-bad2", $"{prefix}-bad3"];
+        await RegisterAsync($"{prefix}-good");
+        foreach (var b in bad) await RegisterAsync(b);
+        await DefineTextFactAsync(contested);
+        await TextClaimAsync(contested, $"{prefix}-good", "right");
+        foreach (var b in bad) await TextClaimAsync(contested, b, "wrong");
+        for (var i = 0; i < 6; i++)
+        {
+            var fact = $"{prefix}-history-{i}";
+            await DefineTextFactAsync(fact);
+            await TextClaimAsync(fact, $"{prefix}-good", "truth");
+            foreach (var witness in new[] { $"{prefix}-wx{i}", $"{prefix}-wy{i}" })
+            {
+                await RegisterAsync(witness);
+                await TextClaimAsync(fact, witness, "truth");
+            }
+            foreach (var b in bad) await TextClaimAsync(fact, b, $"error-{b}-{i}");
+        }
+
+        // After the unreliable majority's claims the answer is "wrong"; no event of the contested fact moves it back to
+        // "right": only the weights learned from the other facts do.
+        static bool FromWrongToRight(JsonElement change) =>
+            (change.GetProperty("before").GetProperty("value").GetString() ?? "").Contains("wrong", StringComparison.Ordinal)
+            && (change.GetProperty("after").GetProperty("value").GetString() ?? "").Contains("right", StringComparison.Ordinal);
+        var moved = await WaitForAsync("learned", r => r.Any(d => FromWrongToRight(Json(d))),
+            "the learned weights' change of the contested fact is delivered", TimeSpan.FromSeconds(90));
+        var change = Json(moved.First(d => FromWrongToRight(Json(d))));
+        Assert.Equal(change.GetProperty("before").GetProperty("version").GetInt64(), change.GetProperty("after").GetProperty("version").GetInt64());
+        Assert.Equal(5, change.GetProperty("after").GetProperty("version").GetInt64());
+    }
+
+    private async Task RegisterAsync(string id)
+    {
+        using var response = await factory.Checker.PostOkAsync("/api/sources",
+            JsonSerializer.Serialize(new { id, title = $"Report {id}", publisher = $"Press {id}", kind = "news", language = "en" }));
+    }
+
+    private async Task DefineTextFactAsync(string id)
+    {
+        using var response = await factory.Editor.PostOkAsync("/api/facts",
+            JsonSerializer.Serialize(new { id, subject = id, property = "motto", valueType = "text", description = $"The motto of {id}" }));
+    }
+
+    private async Task TextClaimAsync(string factId, string sourceId, string text)
+    {
+        using var response = await factory.Checker.PostOkAsync($"/api/facts/{factId}/claims",
+            JsonSerializer.Serialize(new { sourceId, value = new { kind = "text", text }, validTime = new { at = "2025" }, quote = $"It is {text}." }));
     }
 
     [Fact]
