@@ -15,6 +15,7 @@ using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Seeding;
 using SCOFacts.Api.Sources;
 using SCOFacts.Api.Storage;
+using SCOFacts.Api.Subscriptions;
 using SCOFacts.Api.Timeline;
 using SCOFacts.Api.Trust;
 using SCOFacts.Domain;
@@ -73,6 +74,7 @@ public static class FactsModule
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);
         services.TryAddSingleton<ScoFactsMetrics>();
         services.AddScoFactsMarten();
+        services.AddScoFactsMessaging();
         services.AddSingleton<FactsProjection>();
         // Marten owns the events; the facts projection's views commit in each append's transaction.
         services.AddSingleton(sp => new ScoFactsEvents(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<NpgsqlDataSource>(),
@@ -130,6 +132,8 @@ public static class FactsModule
         app.MapFeedApi();
         app.MapClaimReviewApi();
         app.MapTrustApi();
+        app.MapSubscriptionsApi();
+        app.MapFactChangesApi();
         return app;
     }
 }

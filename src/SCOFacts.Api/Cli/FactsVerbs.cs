@@ -16,6 +16,7 @@ public static class FactsVerbs
         CliVerbs.Register(new ImportVerb());
         CliVerbs.Register(new ProjectionsVerb());
         CliVerbs.Register(new SchemaVerb());
+        CliVerbs.Register(new MessagingVerb());
         return true;
     });
 

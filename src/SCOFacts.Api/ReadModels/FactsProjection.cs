@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Npgsql;
+using SCOFacts.Api.Subscriptions;
 using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Reconciliation;
@@ -18,9 +19,11 @@ namespace SCOFacts.Api.ReadModels;
 /// version behind them (the common case); otherwise (a rebuild, rows of an older release) the whole stream is folded.
 /// Either way the rows are a pure function of the log and the current weights, and a rebuild reproduces them exactly.
 /// A fact's answers also depend on its sources' weights: a source event re-reconciles every fact that cites the source.
-/// Times stored are event times, never the wall clock.
+/// Times stored are event times, never the wall clock. Each rewrite of answers goes through
+/// <see cref="AnswerChangeOutbox"/>, which announces the answers it changed in the same transaction.
 /// </remarks>
-public sealed class FactsProjection : IProjection
+/// <param name="answerChanges">Announces changed answers; none in a host without messaging.</param>
+public sealed class FactsProjection(AnswerChangeOutbox? answerChanges = null) : IProjection
 {
     /// <summary>The projection's name.</summary>
     public const string ProjectionName = "facts";
@@ -48,14 +51,14 @@ public sealed class FactsProjection : IProjection
                 // written by an older release) folds the whole stream.
                 if (await StoredAnswers.LoadAsync(connection, transaction, FactIdOf(streamId), cancellationToken) is { } stored
                     && stored.Version == events[0].StreamVersion - 1)
-                    await ApplyToStoredAsync(connection, transaction, stored, events, cancellationToken);
+                    await ApplyToStoredAsync(connection, transaction, stored, events, answerChanges, cancellationToken);
                 else
-                    await RefreshFactAsync(connection, transaction, streamId, cancellationToken);
+                    await RefreshFactAsync(connection, transaction, streamId, cancellationToken, answerChanges: answerChanges);
                 break;
             case "source":
                 var sourceId = await RefreshSourceAsync(connection, transaction, streamId, at, cancellationToken);
                 // A source's events move its facts' answers, not their claims: the index and counts stand.
-                await RefreshViewsAsync(connection, transaction, await FactsCitingAsync(connection, transaction, sourceId, cancellationToken), cancellationToken);
+                await RefreshViewsAsync(connection, transaction, await FactsCitingAsync(connection, transaction, sourceId, cancellationToken), cancellationToken, answerChanges);
                 break;
         }
     }
@@ -151,7 +154,7 @@ public sealed class FactsProjection : IProjection
     /// with <paramref name="viewOnly"/> set (many facts at once: <see cref="RefreshViewsAsync"/>): the index and counts do not depend on them.
     /// </summary>
     internal static async Task RefreshFactAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId,
-        CancellationToken cancellationToken, bool viewOnly = false)
+        CancellationToken cancellationToken, bool viewOnly = false, AnswerChangeOutbox? answerChanges = null)
     {
         // Weights moved, the events did not: the stored state stands, only the answers are reconciled again.
         if (viewOnly && await StoredAnswers.LoadAsync(connection, transaction, FactIdOf(streamId), cancellationToken) is { } stored)
@@ -161,7 +164,7 @@ public sealed class FactsProjection : IProjection
             await using var answers = new NpgsqlBatch(connection, transaction);
             AddFactView(answers, stored, weights);
             StoredAnswers.AddWrites(answers, stored, weights, sources, stateChanged: false);
-            await answers.ExecuteNonQueryAsync(cancellationToken);
+            await ExecuteAsync(answerChanges, answers, [stored.State.Definition!.FactId], cancellationToken);
             return;
         }
 
@@ -192,7 +195,7 @@ public sealed class FactsProjection : IProjection
             StoredAnswers.AddWrites(batch, fact, reliabilities, sourceStates, stateChanged: true);
             if (viewOnly)
             {
-                await batch.ExecuteNonQueryAsync(cancellationToken);
+                await ExecuteAsync(answerChanges, batch, [definition.FactId], cancellationToken);
                 return;
             }
 
@@ -211,7 +214,7 @@ public sealed class FactsProjection : IProjection
             }
 
             AddSourceCounts(batch, cited);
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await ExecuteAsync(answerChanges, batch, [definition.FactId], cancellationToken);
         }
     }
 
@@ -222,7 +225,7 @@ public sealed class FactsProjection : IProjection
     /// cannot be overwritten by an older state.
     /// </summary>
     internal static async Task RefreshViewsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<string> factIds,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, AnswerChangeOutbox? answerChanges = null)
     {
         const int chunkSize = 500;
         for (var start = 0; start < factIds.Count; start += chunkSize)
@@ -238,7 +241,7 @@ public sealed class FactsProjection : IProjection
             var stored = await StoredAnswers.LoadManyAsync(connection, transaction, chunk, cancellationToken);
             // A fact with no stored state (written by an older release) folds its stream, one at a time.
             foreach (var factId in chunk.Where(id => !stored.ContainsKey(id)))
-                await RefreshFactAsync(connection, transaction, Fact.StreamId(factId), cancellationToken, viewOnly: true);
+                await RefreshFactAsync(connection, transaction, Fact.StreamId(factId), cancellationToken, viewOnly: true, answerChanges);
             if (stored.Count == 0) continue;
 
             // Reconciliation looks weights up by source, so one set for the whole chunk answers as one per fact would.
@@ -250,7 +253,7 @@ public sealed class FactsProjection : IProjection
                 AddFactView(batch, fact, weights);
                 StoredAnswers.AddWrites(batch, fact, weights, sources, stateChanged: false);
             }
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await ExecuteAsync(answerChanges, batch, stored.Keys, cancellationToken);
         }
     }
 
@@ -260,7 +263,7 @@ public sealed class FactsProjection : IProjection
     /// out as a full refresh would write them.
     /// </summary>
     private static async Task ApplyToStoredAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StoredFact stored,
-        IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
+        IReadOnlyList<StoredEvent> events, AnswerChangeOutbox? answerChanges, CancellationToken cancellationToken)
     {
         var state = stored.State;
         foreach (var e in events) state = Fact.Evolve(state, e.Data);
@@ -296,8 +299,13 @@ public sealed class FactsProjection : IProjection
             }
         }
         AddSourceCounts(batch, cited);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await ExecuteAsync(answerChanges, batch, [definition.FactId], cancellationToken);
     }
+
+    // Every rewrite of answers runs here, so that the answers it changes are announced in its transaction.
+    private static Task ExecuteAsync(AnswerChangeOutbox? answerChanges, NpgsqlBatch batch, IReadOnlyCollection<string> factIds,
+        CancellationToken cancellationToken) =>
+        answerChanges is null ? batch.ExecuteNonQueryAsync(cancellationToken) : answerChanges.ExecuteAsync(batch, factIds, cancellationToken);
 
     private static string FactIdOf(string streamId) => streamId[Fact.StreamId("").Length..];
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SCOFacts.Api.ReadModels;
+using SCOFacts.Api.Subscriptions;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Trust;
 
@@ -57,6 +58,9 @@ public sealed class TrustProjection
     /// <summary>Stored reliabilities are rounded to this many decimal places.</summary>
     public const int Decimals = 4;
 
+    // Announces the answers moved weights change; none in a host without messaging.
+    private readonly AnswerChangeOutbox? _answerChanges;
+
     /// <summary>A reliability that moves by more than this is a change: a history row, and its facts reconciled again.</summary>
     public const double ChangeThreshold = 1e-6;
 
@@ -78,8 +82,9 @@ public sealed class TrustProjection
     private long _estimations;
 
     /// <summary>Creates the projection with its schedule settings (the defaults when none are given).</summary>
-    public TrustProjection(IOptions<TrustScheduleOptions>? options = null, TimeProvider? clock = null)
+    public TrustProjection(IOptions<TrustScheduleOptions>? options = null, TimeProvider? clock = null, AnswerChangeOutbox? answerChanges = null)
     {
+        _answerChanges = answerChanges;
         _schedule = new TrustEstimationSchedule((options?.Value ?? new TrustScheduleOptions()).EstimateEveryWhileBehind);
         _clock = clock ?? TimeProvider.System;
     }
@@ -209,7 +214,7 @@ public sealed class TrustProjection
         }
 
         var facts = await FactsToReconcileAsync(connection, transaction, moved, racedFacts, cancellationToken);
-        await FactsProjection.RefreshViewsAsync(connection, transaction, facts, cancellationToken);
+        await FactsProjection.RefreshViewsAsync(connection, transaction, facts, cancellationToken, _answerChanges);
         return run with { FactsReconciled = facts.Count };
     }
 

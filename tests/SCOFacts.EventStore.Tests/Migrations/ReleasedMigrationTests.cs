@@ -26,6 +26,7 @@ public sealed class ReleasedMigrationTests
         ["0012_marten_event_store.sql"] = "c78747800638ddd2300d6b369868b1e5db39956e7874817cbb1ca48126813111",
         ["0013_event_log_guard.sql"] = "05d910a978dad6a48d52164a2e6a182fdc6272b3c74c4b64d9a9290222bf76cf",
         ["0014_trust_weight_moves.sql"] = "9660c20156868d2569f5b45cf3838e4fcb544bd351215d8aa8a4700aa1cbe377",
+        ["0015_stored_answers.sql"] = "98ed69ec889ff23e65fa8e873355449a587e6897b08dab6d10769f2efa865fcc",
     };
 
     [Fact]

@@ -1,0 +1,104 @@
+using JasperFx;
+using JasperFx.CodeGeneration;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Wolverine;
+using Wolverine.Postgresql;
+using Wolverine.Runtime;
+using Wolverine.ErrorHandling;
+
+namespace SCOFacts.Api.Subscriptions;
+
+/// <summary>
+/// Wolverine in the host: durable messaging (inbox, outbox, dead letters) in the application's own PostgreSQL
+/// database, in schema <see cref="Schema"/>, whose tables come from <c>migrations/</c> like every other table.
+/// </summary>
+/// <remarks>
+/// Handler code is generated ahead of time (<c>Internal/Generated</c>, written by the <c>codegen</c> verb) and loaded
+/// with <see cref="TypeLoadMode.Static"/>: the application ships no runtime compiler.
+/// </remarks>
+public static class MessagingModule
+{
+    /// <summary>The schema of Wolverine's tables.</summary>
+    public const string Schema = "wolverine";
+
+    /// <summary>The durable local queue answer changes are published to.</summary>
+    public const string AnswerChangesQueue = "answer-changes";
+
+    /// <summary>The durable local queue webhook deliveries run on.</summary>
+    public const string DeliveriesQueue = "webhook-deliveries";
+
+    /// <summary>
+    /// Registers Wolverine, the outbox of answer changes and the webhook subscriptions. Call it after the database is
+    /// registered: a host without one (a verb that reads only files) gets none of it.
+    /// </summary>
+    public static IServiceCollection AddScoFactsMessaging(this IServiceCollection services, TypeLoadMode typeLoadMode = TypeLoadMode.Static)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(s => s.ServiceType == typeof(IWolverineRuntime))) return services;
+        if (!services.Any(s => s.ServiceType == typeof(NpgsqlDataSource))) return services;
+
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
+        services.TryAddSingletonTimeProvider();
+        services.AddSingleton<SubscriptionStore>();
+        services.AddSingleton<FactChangeStream>();
+        services.AddSingleton<OutboxRelease>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxRelease>());
+        services.AddSingleton<AnswerChangeOutbox>();
+        services.AddHttpClient(DeliverWebhookHandler.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+
+        services.AddWolverine(ExtensionDiscovery.ManualOnly, options =>
+        {
+            options.ApplicationAssembly = typeof(MessagingModule).Assembly;
+            options.ServiceName = "scofacts";
+            options.Durability.MessageStorageSchemaName = Schema;
+            options.Discovery.DisableConventionalDiscovery()
+                .IncludeType<FactAnswerChangedHandler>()
+                .IncludeType<DeliverWebhookHandler>();
+            options.PublishMessage<FactAnswerChanged>().ToLocalQueue(AnswerChangesQueue).UseDurableInbox();
+            options.PublishMessage<DeliverWebhook>().ToLocalQueue(DeliveriesQueue).UseDurableInbox();
+            // Over the application's data source, known only once the database has been found or started; the
+            // schema comes from migrations/, never from here.
+            options.PersistMessagesWithPostgresqlUsingDataSourceFromContainer(sp => sp.GetRequiredService<NpgsqlDataSource>(), Schema)
+                .OverrideAutoCreateResources(AutoCreate.None);
+        });
+        // Settings are read when the runtime is built, after test hosts and configuration files had their say.
+        services.AddSingleton<IWolverineExtension>(sp => new ConfiguredMessaging(sp.GetRequiredService<IOptions<WebhookOptions>>().Value, typeLoadMode));
+
+        return services;
+    }
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(s => s.ServiceType == typeof(TimeProvider)))
+            services.AddSingleton(TimeProvider.System);
+    }
+
+    /// <summary>The parts of Wolverine's configuration that come from settings.</summary>
+    internal sealed class ConfiguredMessaging(WebhookOptions webhooks, TypeLoadMode typeLoadMode) : IWolverineExtension
+    {
+        public void Configure(WolverineOptions options)
+        {
+            options.CodeGeneration.TypeLoadMode = typeLoadMode;
+            // Changes are handled in the order their writes committed, so the stream and the fan-out keep that order.
+            options.LocalQueue(AnswerChangesQueue).Sequential();
+            options.LocalQueue(DeliveriesQueue).MaximumParallelMessages(Math.Max(1, webhooks.Parallelism));
+
+            // Short pauses are waited out in place, longer ones reschedule through the inbox; after the last attempt
+            // the delivery is dead-lettered.
+            var delays = webhooks.RetryDelays();
+            var inPlace = delays.TakeWhile(d => d <= webhooks.InPlaceLimit).ToArray();
+            var scheduled = delays.Skip(inPlace.Length).ToArray();
+            var policy = options.OnException<WebhookDeliveryException>();
+            IAdditionalActions? then = null;
+            if (inPlace.Length > 0)
+                then = policy.RetryWithCooldown(inPlace);
+            if (scheduled.Length > 0)
+                then = then is null ? policy.ScheduleRetry(scheduled) : then.Then.ScheduleRetry(scheduled);
+            if (then is null)
+                policy.MoveToErrorQueue();
+            else
+                then.Then.MoveToErrorQueue();
+        }
+    }
+}
