@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using SCOFacts.Api.Storage;
 using SCOFacts.Api.Subscriptions;
 using SCOFacts.Api.Tests.Facts;
 using SCOFacts.Domain.Facts;
@@ -203,7 +204,7 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
             var claim = await factory.RecordClaimAsync(fact, source);
 
             // Retracting the only claim would make the fact unverified: the change is enlisted, then rolled back.
-            var store = factory.Services.GetRequiredService<EventStore.EventStore>();
+            var store = factory.Services.GetRequiredService<ScoFactsEvents>();
             await using (var connection = await factory.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync())
             await using (var transaction = await connection.BeginTransactionAsync())
             {
