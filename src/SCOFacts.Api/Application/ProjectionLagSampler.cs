@@ -5,34 +5,15 @@ using SCOFacts.Api.Storage;
 
 namespace SCOFacts.Api.Application;
 
-/// <summary>
-/// Samples the asynchronous projections' lag for the lag gauges. Gauges are read synchronously at each scrape,
-/// and reading the lag takes queries, so a sample is taken every <see cref="TelemetryOptions.ProjectionLagInterval"/>
-/// and the gauges report the newest one; while the database is away they keep reporting the last.
-/// </summary>
-internal sealed partial class ProjectionLagSampler(
+/// <summary>Samples the asynchronous projections' lag for the lag gauges every <see cref="TelemetryOptions.ProjectionLagInterval"/>.</summary>
+internal sealed class ProjectionLagSampler(
     NpgsqlDataSource dataSource,
     ScoFactsMetrics metrics,
     IOptions<TelemetryOptions> options,
-    ILogger<ProjectionLagSampler> logger) : BackgroundService
+    ILogger<ProjectionLagSampler> logger) : GaugeSampler(options.Value.ProjectionLagInterval, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.ProjectionLagInterval);
-        do
-        {
-            try
-            {
-                metrics.ReportProjections(await AsyncProjections.StatusAsync(dataSource, stoppingToken));
-            }
-            catch (Exception e) when (DatabaseFailures.IsUnavailable(e))
-            {
-                LogSampleFailed(logger, e.GetBaseException().Message);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
+    protected override string What => "the projections' lag";
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not sample the projections' lag: {Reason}")]
-    private static partial void LogSampleFailed(ILogger logger, string reason);
+    protected override async Task SampleAsync(CancellationToken cancellationToken) =>
+        metrics.ReportProjections(await AsyncProjections.StatusAsync(dataSource, cancellationToken));
 }

@@ -30,7 +30,7 @@ public sealed class TelemetryOptions
     /// <summary><c>grpc</c> (the default) or <c>http/protobuf</c>, for <see cref="OtlpEndpoint"/>.</summary>
     public string? OtlpProtocol { get; set; }
 
-    /// <summary>How often the asynchronous projections' lag is sampled for the lag gauges.</summary>
+    /// <summary>How often the asynchronous projections' lag and the dead letters are sampled for their gauges.</summary>
     public TimeSpan ProjectionLagInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
 
@@ -50,10 +50,20 @@ public static class Telemetry
     /// The activity sources traced beyond ASP.NET Core, HttpClient and Npgsql (which have their own registration).
     /// A library that publishes its own (an event store or message bus, say) adds its name here.
     /// </summary>
-    public static IReadOnlyList<string> ActivitySources { get; } = [ScoFactsMetrics.MeterName];
+    public static IReadOnlyList<string> ActivitySources { get; } = [ScoFactsMetrics.MeterName, MartenTelemetryName, WolverineTelemetryName];
 
     /// <summary>The meters exported beyond ASP.NET Core's, HttpClient's, Npgsql's and the runtime's. Add a library's here.</summary>
-    public static IReadOnlyList<string> Meters { get; } = [ScoFactsMetrics.MeterName, EventStoreMetrics.MeterName];
+    public static IReadOnlyList<string> Meters { get; } =
+        [ScoFactsMetrics.MeterName, EventStoreMetrics.MeterName, MartenTelemetryName, WolverineTelemetryName + "*"];
+
+    /// <summary>Marten's activity source and meter (connections, sessions, appended events, the daemon's progress).</summary>
+    public const string MartenTelemetryName = "Marten";
+
+    /// <summary>
+    /// Wolverine's activity source; its meter is named after it and the service (<c>Wolverine:scofacts</c>), hence the
+    /// wildcard among <see cref="Meters"/>. Message handling, execution failures, dead-lettering, outbox sends.
+    /// </summary>
+    public const string WolverineTelemetryName = "Wolverine";
 
     public static WebApplicationBuilder AddScoFactsTelemetry(this WebApplicationBuilder builder)
     {
@@ -135,6 +145,15 @@ public static class Telemetry
         path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase);
 }
 
+/// <summary>The outcomes a webhook delivery attempt is counted under.</summary>
+public static class WebhookOutcome
+{
+    public const string Delivered = "delivered";
+    public const string Failed = "failed";
+    public const string DeadLettered = "dead-lettered";
+    public const string Dropped = "dropped";
+}
+
 /// <summary>The ledger's sealing lag at one moment: what the event log holds beyond the last sealed position.</summary>
 /// <param name="UnsealedEvents">Events recorded after the last position the ledger covers.</param>
 /// <param name="OldestUnsealedAge">How long ago the oldest of them was recorded; zero when there is none.</param>
@@ -167,7 +186,11 @@ public sealed class ScoFactsMetrics
     private static readonly Counter<long> ClusterRestarts = Meter.CreateCounter<long>("scofacts.local_cluster.restarts", "{restart}",
         "Times the supervised local PostgreSQL cluster was found dead and started again.");
 
+    private static readonly Counter<long> WebhookAttempts = Meter.CreateCounter<long>("scofacts.webhooks.deliveries", "{attempt}",
+        "Webhook delivery attempts by outcome: delivered; failed, to be tried again; dead-lettered, the last attempt failed; dropped, the subscription was deleted.");
+
     private static IReadOnlyList<ProjectionStatus> _projections = [];
+    private static IReadOnlyList<(string MessageType, long Count)> _deadLetters = [];
     private static SealingLagSample? _sealingLag;
 
     static ScoFactsMetrics()
@@ -180,6 +203,8 @@ public sealed class ScoFactsMetrics
             "Events in the event log not yet sealed as leaves of the ledger.");
         Meter.CreateObservableGauge("scofacts.ledger.sealing_lag", ObserveSealingLagSeconds, "s",
             "How long ago the oldest event not yet sealed in the ledger was recorded (0 when every event is sealed).");
+        Meter.CreateObservableGauge("scofacts.dead_letters", ObserveDeadLetters, "{message}",
+            "Messages held in the dead letters after their last attempt failed, by message type; an editor can replay them.");
     }
 
     public void CommandRejected(string reason, string kind) =>
@@ -191,11 +216,20 @@ public sealed class ScoFactsMetrics
 
     public void LocalClusterRestarted() => ClusterRestarts.Add(1);
 
+    /// <summary>Counts one webhook delivery attempt by its outcome (see <see cref="WebhookOutcome"/>).</summary>
+    public void WebhookDelivery(string outcome) => WebhookAttempts.Add(1, new TagList { { "outcome", outcome } });
+
+    /// <summary>The newest count of dead letters by message type, reported by the dead-letter gauge until the next one.</summary>
+    public void ReportDeadLetters(IReadOnlyList<(string MessageType, long Count)> deadLetters) => Volatile.Write(ref _deadLetters, deadLetters);
+
     /// <summary>The newest sample of the projections' progress, reported by the lag gauges until the next one.</summary>
     public void ReportProjections(IReadOnlyList<ProjectionStatus> projections) => Volatile.Write(ref _projections, projections);
 
     /// <summary>The newest sample of the ledger's sealing lag, reported by the sealing-lag gauges until the next one.</summary>
     public void ReportSealingLag(SealingLagSample sample) => Volatile.Write(ref _sealingLag, sample);
+
+    private static IEnumerable<Measurement<long>> ObserveDeadLetters() =>
+        Volatile.Read(ref _deadLetters).Select(d => new Measurement<long>(d.Count, new KeyValuePair<string, object?>("message_type", d.MessageType)));
 
     private static IEnumerable<Measurement<long>> ObserveUnsealedEvents() =>
         Volatile.Read(ref _sealingLag) is { } lag ? [new Measurement<long>(lag.UnsealedEvents)] : [];

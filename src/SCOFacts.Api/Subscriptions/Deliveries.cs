@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using SCOFacts.Api.Http;
+using SCOFacts.Api.Platform;
 using Wolverine;
 
 namespace SCOFacts.Api.Subscriptions;
@@ -40,21 +41,42 @@ public sealed class FactAnswerChangedHandler(SubscriptionStore subscriptions, Fa
 }
 
 /// <summary>POSTs one delivery to its subscription's target, signed; a refusal throws, so that Wolverine retries it.</summary>
+/// <remarks>Every attempt is counted by its outcome (<c>scofacts.webhooks.deliveries</c>), the last failed one as dead-lettered.</remarks>
 public sealed partial class DeliverWebhookHandler(SubscriptionStore subscriptions, IHttpClientFactory clients, IOptions<WebhookOptions> options,
-    TimeProvider clock, ILogger<DeliverWebhookHandler> logger)
+    TimeProvider clock, ScoFactsMetrics metrics, ILogger<DeliverWebhookHandler> logger)
 {
     /// <summary>The named HTTP client deliveries use.</summary>
     public const string ClientName = "webhooks";
 
     /// <summary>Attempts the delivery once.</summary>
-    public async Task HandleAsync(DeliverWebhook delivery, CancellationToken cancellationToken)
+    /// <param name="delivery">What to deliver, and to whom.</param>
+    /// <param name="envelope">The message's envelope: which attempt this is.</param>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
+    public async Task HandleAsync(DeliverWebhook delivery, Envelope envelope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
+        ArgumentNullException.ThrowIfNull(envelope);
         if (await subscriptions.FindAsync(delivery.SubscriptionId, cancellationToken) is not { } subscription)
         {
+            metrics.WebhookDelivery(WebhookOutcome.Dropped);
             LogSubscriptionGone(logger, delivery.DeliveryId, delivery.SubscriptionId);
             return;
         }
+        try
+        {
+            await AttemptAsync(delivery, subscription, cancellationToken);
+            metrics.WebhookDelivery(WebhookOutcome.Delivered);
+        }
+        catch (WebhookDeliveryException)
+        {
+            // The retry policy allows MaxAttempts in all; the last refusal sends the delivery to the dead letters.
+            metrics.WebhookDelivery(envelope.Attempts >= options.Value.MaxAttempts ? WebhookOutcome.DeadLettered : WebhookOutcome.Failed);
+            throw;
+        }
+    }
+
+    private async Task AttemptAsync(DeliverWebhook delivery, Subscription subscription, CancellationToken cancellationToken)
+    {
         var change = delivery.Change;
         var body = JsonSerializer.SerializeToUtf8Bytes(
             new WebhookBody(delivery.DeliveryId, subscription.Id, "fact.answer-changed", change.Id, change.FactId, change.Before, change.After),

@@ -1,5 +1,6 @@
 using JasperFx;
 using JasperFx.CodeGeneration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Wolverine;
@@ -40,11 +41,13 @@ public static class MessagingModule
 
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
         services.TryAddSingletonTimeProvider();
+        services.TryAddSingleton<Platform.ScoFactsMetrics>();
         services.AddSingleton<SubscriptionStore>();
         services.AddSingleton<FactChangeStream>();
         services.AddSingleton<OutboxRelease>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelease>());
         services.AddSingleton<AnswerChangeOutbox>();
+        services.AddHostedService<DeadLetterSampler>();
         services.AddHttpClient(DeliverWebhookHandler.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
 
         services.AddWolverine(ExtensionDiscovery.ManualOnly, options =>

@@ -6,6 +6,7 @@ using Npgsql;
 using SCOFacts.Api.Storage;
 using SCOFacts.Api.Subscriptions;
 using SCOFacts.Api.Tests.Facts;
+using SCOFacts.Api.Tests.Operations;
 using SCOFacts.Domain.Facts;
 using SCOFacts.EventStore;
 using SCOFacts.Testing;
@@ -105,6 +106,7 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
         _receiver.Script("down", _ => refuse ? 503 : 200);
         var subscription = await SubscribeAsync("down", fact);
         var deadBefore = await CountDeadLettersAsync();
+        var outcomesBefore = Outcomes(await Prometheus.ScrapeAsync(factory.Anonymous));
 
         await factory.RecordClaimAsync(fact, source);
 
@@ -124,6 +126,17 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
         Assert.Equal(attempts[0].DeliveryId, dead.GetProperty("deliveryId").GetString());
         Assert.Contains("503", dead.GetProperty("error").GetString(), StringComparison.Ordinal);
 
+        // Each attempt is counted by its outcome, the last as dead-lettered, and the dead letter shows on the gauge.
+        string scrape = "";
+        await Wait.UntilAsync(async () =>
+        {
+            scrape = await Prometheus.ScrapeAsync(factory.Anonymous);
+            return Prometheus.Sum(scrape, "scofacts_dead_letters", "message_type=") >= 1;
+        }, Patience, "the dead-letter gauge counts the delivery");
+        var outcomes = Outcomes(scrape);
+        Assert.True(outcomes.Failed - outcomesBefore.Failed >= 2, scrape);
+        Assert.True(outcomes.DeadLettered - outcomesBefore.DeadLettered >= 1, scrape);
+
         refuse = false;
         var id = dead.GetProperty("id").GetString();
         using (var checker = await factory.Checker.PostAsync($"/api/subscriptions/deliveries/dead/{id}/replay", null))
@@ -133,11 +146,37 @@ public sealed class WebhookTests(WebhookFactory factory) : IClassFixture<Webhook
 
         var delivered = await WaitForAsync("down", r => r.Any(d => d.Status == 200), "the replay is delivered");
         Assert.Equal(4, delivered.Count);
+        await Wait.UntilAsync(async () => Outcomes(await Prometheus.ScrapeAsync(factory.Anonymous)).Delivered > outcomesBefore.Delivered,
+            Patience, "the replayed delivery is counted as delivered");
         Assert.Equal(attempts[0].DeliveryId, delivered[^1].DeliveryId);
         using var after = await factory.Editor.GetAsync("/api/subscriptions/deliveries/dead");
         Assert.DoesNotContain((await after.BodyAsync()).EnumerateArray(), d => d.GetProperty("id").GetString() == id);
         using var again = await factory.Editor.PostAsync($"/api/subscriptions/deliveries/dead/{id}/replay", null);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+    }
+
+    private static (double Delivered, double Failed, double DeadLettered) Outcomes(string scrape) => (
+        Prometheus.Sum(scrape, "scofacts_webhooks_deliveries_total", "outcome=\"delivered\"") ?? 0,
+        Prometheus.Sum(scrape, "scofacts_webhooks_deliveries_total", "outcome=\"failed\"") ?? 0,
+        Prometheus.Sum(scrape, "scofacts_webhooks_deliveries_total", "outcome=\"dead-lettered\"") ?? 0);
+
+    [Fact]
+    public async Task Marten_and_wolverine_publish_their_metrics_at_the_scrape_endpoint()
+    {
+        var source = await factory.RegisterSourceAsync("Xinhua");
+        var fact = await factory.DefineQuantityFactAsync();
+        _receiver.Script("metrics", _ => 200);
+        await SubscribeAsync("metrics", fact);
+        await factory.RecordClaimAsync(fact, source);
+        await WaitForAsync("metrics", r => r.Any(d => d.Status == 200), "the delivery arrives");
+
+        string scrape = "";
+        await Wait.UntilAsync(async () =>
+        {
+            scrape = await Prometheus.ScrapeAsync(factory.Anonymous);
+            return scrape.Contains("\nmarten_", StringComparison.Ordinal) && scrape.Contains("\nwolverine_", StringComparison.Ordinal);
+        }, Patience, "Marten's and Wolverine's meters are exported");
+        Assert.True(Prometheus.Sum(scrape, "scofacts_webhooks_deliveries_total", "outcome=\"delivered\"") >= 1, scrape);
     }
 
     [Fact]

@@ -2,6 +2,7 @@
 #pragma warning disable
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SCOFacts.Api.Platform;
 using SCOFacts.Api.Subscriptions;
 using System;
 using System.Net.Http;
@@ -14,14 +15,16 @@ namespace Internal.Generated.WolverineHandlers
     {
         private readonly Microsoft.Extensions.Logging.ILogger<SCOFacts.Api.Subscriptions.DeliverWebhookHandler> _loggerOfDeliverWebhookHandler;
         private readonly Microsoft.Extensions.Options.IOptions<SCOFacts.Api.Subscriptions.WebhookOptions> _optionsOfWebhookOptions;
+        private readonly SCOFacts.Api.Platform.ScoFactsMetrics _scoFactsMetrics;
         private readonly SCOFacts.Api.Subscriptions.SubscriptionStore _subscriptionStore;
         private readonly System.Net.Http.IHttpClientFactory _httpClientFactory;
         private readonly System.TimeProvider _timeProvider;
 
-        public DeliverWebhookHandler1424274302(Microsoft.Extensions.Logging.ILogger<SCOFacts.Api.Subscriptions.DeliverWebhookHandler> loggerOfDeliverWebhookHandler, Microsoft.Extensions.Options.IOptions<SCOFacts.Api.Subscriptions.WebhookOptions> optionsOfWebhookOptions, SCOFacts.Api.Subscriptions.SubscriptionStore subscriptionStore, System.Net.Http.IHttpClientFactory httpClientFactory, System.TimeProvider timeProvider)
+        public DeliverWebhookHandler1424274302(Microsoft.Extensions.Logging.ILogger<SCOFacts.Api.Subscriptions.DeliverWebhookHandler> loggerOfDeliverWebhookHandler, Microsoft.Extensions.Options.IOptions<SCOFacts.Api.Subscriptions.WebhookOptions> optionsOfWebhookOptions, SCOFacts.Api.Platform.ScoFactsMetrics scoFactsMetrics, SCOFacts.Api.Subscriptions.SubscriptionStore subscriptionStore, System.Net.Http.IHttpClientFactory httpClientFactory, System.TimeProvider timeProvider)
         {
             _loggerOfDeliverWebhookHandler = loggerOfDeliverWebhookHandler;
             _optionsOfWebhookOptions = optionsOfWebhookOptions;
+            _scoFactsMetrics = scoFactsMetrics;
             _subscriptionStore = subscriptionStore;
             _httpClientFactory = httpClientFactory;
             _timeProvider = timeProvider;
@@ -34,10 +37,10 @@ namespace Internal.Generated.WolverineHandlers
 
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("message.handler", "SCOFacts.Api.Subscriptions.DeliverWebhookHandler");
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "SCOFacts.Api.Subscriptions.DeliverWebhookHandler");
-            var deliverWebhookHandler = new SCOFacts.Api.Subscriptions.DeliverWebhookHandler(_subscriptionStore, _httpClientFactory, _optionsOfWebhookOptions, _timeProvider, _loggerOfDeliverWebhookHandler);
+            var deliverWebhookHandler = new SCOFacts.Api.Subscriptions.DeliverWebhookHandler(_subscriptionStore, _httpClientFactory, _optionsOfWebhookOptions, _timeProvider, _scoFactsMetrics, _loggerOfDeliverWebhookHandler);
             
             // The actual message execution
-            await deliverWebhookHandler.HandleAsync(deliverWebhook, cancellation).ConfigureAwait(false);
+            await deliverWebhookHandler.HandleAsync(deliverWebhook, context.Envelope, cancellation).ConfigureAwait(false);
         }
     }
 
