@@ -1,4 +1,5 @@
 using SCOFacts.Benchmarks.ApiBench;
+using SCOFacts.Benchmarks.ColdStart;
 using SCOFacts.Benchmarks.Desk;
 using SCOFacts.Benchmarks.EventStoreBench;
 using SCOFacts.Benchmarks.Fixtures;
@@ -7,7 +8,7 @@ using SCOFacts.Benchmarks.Quality;
 using SCOFacts.Benchmarks.TrustBench;
 using SCOFacts.Benchmarks.WebhooksBench;
 
-// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust|api|webhooks] [--quick] [--appends-only] [--claims N]
+// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust|api|webhooks|coldstart] [--quick] [--appends-only] [--claims N]
 //   eventstore      the event store against raw Npgsql baselines (the default)
 //   ledger          the ledger's sealer catching up against a raw INSERT of the same rows; proof sizes; catch-up on
 //                   Marten's daemon (the sealer, and a no-op projection) against a raw SELECT loop over mt_events
@@ -17,6 +18,7 @@ using SCOFacts.Benchmarks.WebhooksBench;
 //   --claims N      trust suite only: import the first N claims of the data set instead
 //   api             GET /api/facts/{id} against /health/live at 16 connections; a claim on a 1,500-claim fact against a 3-claim one
 //   webhooks        an editor's rating that flips a verdict to its webhook delivered on loopback, against a bare POST to the same receiver
+//   coldstart       the API as a real process (Production, pre-generated code) to its first answered GET, against starting it for `help`
 //   fixture release-0011 DIR   not a measurement: writes the release's frozen database dump and answers (tests/fixtures/release-0011/README.md)
 //   --quick         every workload scaled down about 20x: a smoke run, not a measurement
 //   --appends-only  event store rows 1-4 only (skips loading and reading the 1M-event log)
@@ -49,11 +51,14 @@ switch (suite)
     case "webhooks":
         return await WebhookSuite.RunAsync(quick);
 
+    case "coldstart":
+        return await ColdStartSuite.RunAsync(quick);
+
     case "quality":
         QualityBenchmark.Run(Console.Out);
         return 0;
 
     default:
-        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger, quality, desk, trust, api or webhooks, optionally with --quick; or fixture.");
+        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger, quality, desk, trust, api, webhooks or coldstart, optionally with --quick; or fixture.");
         return 2;
 }
