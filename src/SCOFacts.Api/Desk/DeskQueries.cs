@@ -45,7 +45,6 @@ public sealed class DeskQueries(NpgsqlDataSource dataSource)
     private const string FactDocument =
         "to_tsvector('simple'::regconfig, translate(f.subject || ' ' || f.property, '.-_', '   ') || ' ' || f.description)";
 
-    private const string QuoteDocument = "to_tsvector('simple'::regconfig, e.data->>'quote')";
 
     /// <summary>Fact ids with their list columns, filtered, searched and ordered; one page from <paramref name="offset"/>.</summary>
     public async Task<(IReadOnlyList<FactRow> Rows, bool More)> ListAsync(DeskFactFilter filter, int offset, CancellationToken cancellationToken)
@@ -61,7 +60,7 @@ public sealed class DeskQueries(NpgsqlDataSource dataSource)
         if (ToPrefixQuery(filter.Search) is { } query)
         {
             Add(query, $"({FactDocument} @@ to_tsquery('simple'::regconfig, {{p}}) OR f.fact_id IN (" +
-                $"SELECT e.data->>'factId' FROM mt_events e WHERE e.type = 'ClaimRecorded' AND {QuoteDocument} @@ to_tsquery('simple'::regconfig, {{p}})))");
+                "SELECT q.fact_id FROM desk_quotes q WHERE q.document @@ to_tsquery('simple'::regconfig, {p})))");
         }
         if (!string.IsNullOrWhiteSpace(filter.Verdict)) Add(filter.Verdict, "f.verdict = {p}");
         if (!string.IsNullOrWhiteSpace(filter.Subject)) Add(filter.Subject, "f.subject = {p}");

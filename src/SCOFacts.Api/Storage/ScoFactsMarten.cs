@@ -70,10 +70,6 @@ public static class ScoFactsMarten
         events.MapEventType<LegacyLogCarriedOver>(nameof(LegacyLogCarriedOver));
 
         options.Projections.UseTransactionEvidenceForGapSkipping = true;
-
-        // Marten's own spans and counters (connection use, appended events by type) join ours at /metrics and over OTLP.
-        options.OpenTelemetry.TrackConnections = JasperFx.OpenTelemetry.TrackLevel.Normal;
-        options.OpenTelemetry.TrackEventCounters();
     }
 
     /// <summary>Stamps a session's events with who asked, why, and the request they came from.</summary>

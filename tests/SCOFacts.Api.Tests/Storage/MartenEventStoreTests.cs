@@ -41,6 +41,37 @@ public sealed class MartenEventStoreTests(DatabaseFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task The_desk_searches_quotes_through_an_index_not_a_scan_of_the_log()
+    {
+        // Every recorded claim's quote is searchable as it is appended, in the append's transaction.
+        var factId = $"f-{Guid.NewGuid():N}";
+        await using (var session = _store.LightweightSession())
+        {
+            session.Events.StartStream(Fact.StreamId(factId), Defined(factId), Recorded(factId, "c-1"));
+            await session.SaveChangesAsync();
+        }
+        await using (var found = fixture.DataSource.CreateCommand(
+            "SELECT count(*) FROM desk_quotes q JOIN mt_events e USING (seq_id) " +
+            "WHERE q.fact_id = $1 AND e.type = 'ClaimRecorded' AND q.document = to_tsvector('simple'::regconfig, e.data->>'quote')"))
+        {
+            found.Parameters.Add(new NpgsqlParameter { Value = factId });
+            Assert.Equal(1L, await found.ExecuteScalarAsync());
+        }
+
+        // The planner may rightly prefer a scan of a tiny table; with scans priced out, a plan that still scans means
+        // the index does not match the expression the desk searches with.
+        await using var connection = await fixture.DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var off = new NpgsqlCommand("SET LOCAL enable_seqscan = off", connection, transaction)) await off.ExecuteNonQueryAsync();
+        await using var explain = new NpgsqlCommand(
+            "EXPLAIN SELECT q.fact_id FROM desk_quotes q WHERE q.document @@ to_tsquery('simple'::regconfig, 'founded:*')", connection, transaction);
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(0));
+        Assert.Contains(plan, line => line.Contains("desk_quotes_document", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Events_are_stored_under_the_domain_names_with_who_why_and_the_request_they_came_from()
     {
         var factId = $"f-{Guid.NewGuid():N}";
