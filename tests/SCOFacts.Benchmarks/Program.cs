@@ -6,8 +6,8 @@ using SCOFacts.Benchmarks.LedgerBench;
 using SCOFacts.Benchmarks.Quality;
 using SCOFacts.Benchmarks.TrustBench;
 
-// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust|api] [--quick] [--appends-only] [--claims N]
-//   eventstore      the event store against raw Npgsql baselines (the default)
+// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust|api] [--quick] [--claims N]
+//   eventstore      appends on Marten (the product's event store) against a raw INSERT of the same events (the default)
 //   ledger          the ledger's sealer catching up against a raw INSERT of the same rows; proof sizes; catch-up on
 //                   Marten's daemon (the sealer, and a no-op projection) against a raw SELECT loop over mt_events
 //   quality         reconciliation quality on generated data with known truth
@@ -17,9 +17,7 @@ using SCOFacts.Benchmarks.TrustBench;
 //   api             GET /api/facts/{id} against /health/live at 16 connections; a claim on a 1,500-claim fact against a 3-claim one
 //   fixture release-0011 DIR   not a measurement: writes the release's frozen database dump and answers (tests/fixtures/release-0011/README.md)
 //   --quick         every workload scaled down about 20x: a smoke run, not a measurement
-//   --appends-only  event store rows 1-4 only (skips loading and reading the 1M-event log)
 var quick = args.Contains("--quick", StringComparer.Ordinal);
-var appendsOnly = args.Contains("--appends-only", StringComparer.Ordinal);
 var claimsAt = Array.IndexOf(args, "--claims");
 int? claimLimit = claimsAt >= 0 && claimsAt + 1 < args.Length ? int.Parse(args[claimsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : null;
 var suite = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (claimsAt < 0 || i != claimsAt + 1)).FirstOrDefault() ?? "eventstore";
@@ -27,7 +25,7 @@ var suite = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) &
 switch (suite)
 {
     case "eventstore":
-        return await EventStoreSuite.RunAsync(quick, appendsOnly);
+        return await EventStoreSuite.RunAsync(quick);
 
     case "ledger":
         return await LedgerSuite.RunAsync(quick);
