@@ -136,13 +136,7 @@ internal static class EventStoreSuite
 
     private static async Task<NpgsqlDataSource> CreateDatabaseAsync(LocalPostgresCluster cluster, string name, string migrations)
     {
-        await using (var admin = new NpgsqlConnection(cluster.ConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-        var connectionString = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = name, MaxPoolSize = 64 }.ConnectionString;
+        var connectionString = new NpgsqlConnectionStringBuilder(await BenchHost.CreateDatabaseAsync(cluster.ConnectionString, name)) { MaxPoolSize = 64 }.ConnectionString;
         // The application's own data source settings, for the store and the baseline alike.
         var dataSource = EventStoreDataSource.Create(connectionString);
         await new MigrationRunner(dataSource, migrations).ApplyAsync();

@@ -33,13 +33,7 @@ internal static class LedgerSuite
         await using var cluster = LocalPostgresCluster.CreateThrowaway(new LocalPostgresClusterOptions { Fsync = true });
         await cluster.StartAsync();
         var migrations = Path.Combine(AppContext.BaseDirectory, "migrations");
-        await using (var admin = new NpgsqlConnection(cluster.ConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand("CREATE DATABASE bench_ledger", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-        await using var db = EventStoreDataSource.Create(new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = "bench_ledger" }.ConnectionString);
+        await using var db = EventStoreDataSource.Create(await BenchHost.CreateDatabaseAsync(cluster.ConnectionString, "bench_ledger"));
         await new MigrationRunner(db, migrations).ApplyAsync();
         await using (var raw = db.CreateCommand(
             """

@@ -38,13 +38,7 @@ internal static class MartenCatchUpBench
         for (var round = 0; round < Rounds; round++)
         {
             var name = string.Create(Inv, $"bench_marten_{round}");
-            await using (var admin = new NpgsqlConnection(server))
-            {
-                await admin.OpenAsync();
-                await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
-                await create.ExecuteNonQueryAsync();
-            }
-            var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+            var connectionString = await BenchHost.CreateDatabaseAsync(server, name);
             await using var db = EventStoreDataSource.Create(connectionString);
             await new MigrationRunner(db, migrations).ApplyAsync();
             await LoadAsync(connectionString, db, events);
