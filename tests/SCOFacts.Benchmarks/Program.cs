@@ -6,7 +6,7 @@ using SCOFacts.Benchmarks.LedgerBench;
 using SCOFacts.Benchmarks.Quality;
 using SCOFacts.Benchmarks.TrustBench;
 
-// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust|api] [--quick] [--claims N] [--knownat-only]
+// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust|api] [--quick] [--claims N] [--knownat-only] [--marten-only]
 //   eventstore      appends on Marten (the product's event store) against a raw INSERT of the same events (the default)
 //   ledger          the ledger's sealer catching up against a raw INSERT of the same rows; proof sizes; catch-up on
 //                   Marten's daemon (the sealer, and a no-op projection) against a raw SELECT loop over mt_events
@@ -16,6 +16,7 @@ using SCOFacts.Benchmarks.TrustBench;
 //   --claims N      trust suite only: import the first N claims of the data set instead
 //   api             GET /api/facts/{id} against /health/live at 16 connections; a claim on a 1,500-claim fact against a 3-claim one;
 //                   a knownAt read of a 1,000-event fact against its plain GET
+//   --marten-only   ledger suite only: the catch-up rows on Marten's daemon alone
 //   --knownat-only  api suite only: the knownAt row alone (to repeat it for its spread)
 //   fixture release-0011 DIR   not a measurement: writes the release's frozen database dump and answers (tests/fixtures/release-0011/README.md)
 //   --quick         every workload scaled down about 20x: a smoke run, not a measurement
@@ -30,7 +31,7 @@ switch (suite)
         return await EventStoreSuite.RunAsync(quick);
 
     case "ledger":
-        return await LedgerSuite.RunAsync(quick);
+        return await LedgerSuite.RunAsync(quick, args.Contains("--marten-only", StringComparer.Ordinal));
 
     case "desk":
         return await DeskPageBenchmark.RunAsync(quick);
