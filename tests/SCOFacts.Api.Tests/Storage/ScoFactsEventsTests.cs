@@ -1,8 +1,6 @@
-using System.Collections.Immutable;
 using Marten;
 using SCOFacts.Api.Storage;
 using SCOFacts.Domain.Facts;
-using SCOFacts.Domain.Values;
 using SCOFacts.EventStore;
 using SCOFacts.Testing;
 
@@ -252,10 +250,7 @@ public sealed class ScoFactsEventsTests(DatabaseFixture fixture) : IClassFixture
     private static EventMetadata Who(string principal = "tester", string? idempotencyKey = null) =>
         new(principal, Guid.NewGuid().ToString("N"), IdempotencyKey: idempotencyKey);
 
-    private static FactDefined Defined(string factId) =>
-        new(factId, "sco", "member-count", ImmutableDictionary<string, string>.Empty, FactValueType.Quantity, null, null, "How many member states", "editor");
+    private static FactDefined Defined(string factId) => MartenEventStoreTests.Defined(factId);
 
-    private static ClaimRecorded Recorded(string factId, string claimId) =>
-        new(factId, claimId, "s-1", new QuantityValue("10", "member states", QuantityApprox.Exact), ValidTime.Instant(PartialDate.Parse("2024-07-04")),
-            "ten member states", new Locator(1, 0), null, "checker-ana");
+    private static ClaimRecorded Recorded(string factId, string claimId) => MartenEventStoreTests.Recorded(factId, claimId);
 }
