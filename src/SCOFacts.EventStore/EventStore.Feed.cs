@@ -43,29 +43,4 @@ public sealed partial class EventStore
         var events = await ReadEventsAsync(command, cancellationToken);
         return new FeedPage(events, events.Count == 0 ? after : events[^1].FeedPosition);
     }
-
-    /// <summary>How far a reader at a position is behind the log, and what holds the feed back.</summary>
-    public async Task<FeedLag> GetLagAsync(FeedPosition position, CancellationToken cancellationToken = default)
-    {
-        await using var command = DataSource.CreateCommand(
-            "SELECT count(*), min(recorded_at), " +
-            "(SELECT extract(epoch FROM clock_timestamp() - min(xact_start)) FROM pg_stat_activity " +
-            " WHERE backend_xid IS NOT NULL AND datname = current_database()) " +
-            "FROM events WHERE (transaction_id, global_position) > ($1::xid8, $2)");
-        command.Parameters.Add(new NpgsqlParameter { Value = position.TransactionId.ToString(System.Globalization.CultureInfo.InvariantCulture), NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = position.GlobalPosition, NpgsqlDbType = NpgsqlDbType.Bigint });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var behind = reader.GetInt64(0);
-        var oldestUnread = reader.IsDBNull(1) ? (DateTime?)null : reader.GetFieldValue<DateTime>(1);
-        var oldestWriter = reader.IsDBNull(2) ? 0 : (double)reader.GetDecimal(2);
-        var seconds = oldestUnread is { } t ? Math.Max(0, (DateTime.UtcNow - t).TotalSeconds) : 0;
-        return new FeedLag(behind, seconds, oldestWriter);
-    }
 }
-
-/// <summary>A feed reader's distance from the head of the log.</summary>
-/// <param name="EventsBehind">Committed or in-flight events after the reader's position.</param>
-/// <param name="SecondsBehind">Age of the oldest of those events (0 when caught up).</param>
-/// <param name="OldestWriterSeconds">Age of the oldest open writing transaction: how long the feed may be held back.</param>
-public sealed record FeedLag(long EventsBehind, double SecondsBehind, double OldestWriterSeconds);

@@ -56,10 +56,31 @@ internal static class HashStore
     public static async Task<(long TreeSize, long SealedThrough)> ReadStateAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            "SELECT first_leaf + leaf_count, through_position FROM ledger_batches ORDER BY through_position DESC LIMIT 1",
-            connection, transaction);
+        await using var command = new NpgsqlCommand(StateSql, connection, transaction);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
+        return await ReadStateAsync(reader, cancellationToken);
     }
+
+    /// <summary>
+    /// As <see cref="ReadStateAsync(NpgsqlConnection, NpgsqlTransaction?, CancellationToken)"/>, after taking the
+    /// transaction-scoped advisory lock <paramref name="lockKey"/>, in one round trip: the state is read by the statement
+    /// after the lock's, with a snapshot taken once the lock is granted, so it holds every batch sealed before.
+    /// </summary>
+    public static async Task<(long TreeSize, long SealedThrough)> LockAndReadStateAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, long lockKey, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
+        lockCommand.Parameters.Add(new NpgsqlParameter { Value = lockKey });
+        batch.BatchCommands.Add(lockCommand);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(StateSql));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        return await ReadStateAsync(reader, cancellationToken);
+    }
+
+    private const string StateSql = "SELECT first_leaf + leaf_count, through_position FROM ledger_batches ORDER BY through_position DESC LIMIT 1";
+
+    private static async Task<(long TreeSize, long SealedThrough)> ReadStateAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
+        await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
 }

@@ -45,13 +45,7 @@ public sealed class LedgerSealer
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
-        {
-            lockCommand.Parameters.Add(new NpgsqlParameter { Value = AdvisoryLockKey });
-            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        var (treeSize, sealedThrough) = await HashStore.ReadStateAsync(connection, transaction, cancellationToken);
+        var (treeSize, sealedThrough) = await HashStore.LockAndReadStateAsync(connection, transaction, AdvisoryLockKey, cancellationToken);
         var batch = await makeBatch(connection, transaction, sealedThrough, cancellationToken);
         Validate(batch);
         if (batch.After > sealedThrough)

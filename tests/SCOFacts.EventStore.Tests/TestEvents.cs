@@ -1,24 +1,15 @@
 using Npgsql;
-using SCOFacts.EventStore.Projections;
+using NpgsqlTypes;
 
 namespace SCOFacts.EventStore.Tests;
 
 public sealed record Counted(int N);
 
-public sealed record Renamed(string Name);
-
 internal static class TestStores
 {
-    public static EventStore Create(NpgsqlDataSource dataSource, NotifyMode notify = NotifyMode.AfterCommit, params IProjection[] inline)
-    {
-        var options = new EventStoreOptions
-        {
-            Types = new EventTypeRegistry().Register<Counted>().Register<Renamed>(),
-            Notify = notify,
-        };
-        foreach (var projection in inline) options.InlineProjections.Add(projection);
-        return new EventStore(dataSource, options);
-    }
+    public static EventTypeRegistry Types() => new EventTypeRegistry().Register<Counted>();
+
+    public static EventStore Create(NpgsqlDataSource dataSource) => new(dataSource, new EventStoreOptions { Types = Types() });
 
     public static EventMetadata Who(string principal = "tester", string? idempotencyKey = null) =>
         new(principal, Guid.NewGuid().ToString("N"), IdempotencyKey: idempotencyKey);
@@ -36,33 +27,51 @@ internal static class TestStores
     }
 }
 
+/// <summary>One row an append function of the old log returned (a duplicate has no position of its own).</summary>
+internal sealed record LegacyRow(long? GlobalPosition, long StreamVersion, bool Duplicate);
+
 /// <summary>
-/// Records every event it is given, one row per application, so tests can prove each
-/// committed event was applied exactly once (a duplicate shows as a second row).
+/// Writes the pre-Marten log the way releases up to 0011 did, by calling the migrations' own append functions, so the
+/// reader and verifier have a log to read: <c>append_event</c> for one event (from 0006 on), <c>append_events</c>
+/// otherwise. An expected version follows the functions: -2 any version, -1 no stream, else the exact version.
 /// </summary>
-internal sealed class RecordingProjection(string name, string table, string appliedBy = "") : IProjection
+internal static class LegacyLog
 {
-    public string Name => name;
-
-    public IReadOnlyList<ProjectionTable> Tables => [new(table)];
-
-    public static async Task CreateTableAsync(NpgsqlDataSource dataSource, string table) =>
-        await TestStores.ExecuteAsync(dataSource,
-            $"CREATE TABLE IF NOT EXISTS {table} (global_position bigint NOT NULL, stream_id text NOT NULL, stream_version bigint NOT NULL, n int NOT NULL, applied_by text NOT NULL)");
-
-    public async Task ApplyAsync(NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<LegacyRow>> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        string streamId, long expected, IReadOnlyList<Counted> events, EventMetadata metadata, bool singleEventFunction = true)
     {
-        await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
-        foreach (var e in events)
+        var types = TestStores.Types();
+        var metadataJson = types.SerializeMetadata(metadata);
+        var one = singleEventFunction && events.Count == 1;
+        await using var command = new NpgsqlCommand(one
+            ? "SELECT (r).global_position, (r).stream_version, (r).duplicate FROM (SELECT append_event($1, $2, $3, $4, $5, $6, $7) AS r) x"
+            : "SELECT global_position, stream_version, duplicate FROM append_events($1, $2, $3, $4, $5, $6, $7)", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = streamId, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = streamId.Split('-')[0], NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = expected, NpgsqlDbType = NpgsqlDbType.Bigint });
+        if (one)
         {
-            var command = new NpgsqlBatchCommand($"INSERT INTO {table} (global_position, stream_id, stream_version, n, applied_by) VALUES ($1, $2, $3, $4, $5)");
-            command.Parameters.Add(new NpgsqlParameter { Value = e.GlobalPosition });
-            command.Parameters.Add(new NpgsqlParameter { Value = e.StreamId });
-            command.Parameters.Add(new NpgsqlParameter { Value = e.StreamVersion });
-            command.Parameters.Add(new NpgsqlParameter { Value = e.Data is Counted c ? c.N : -1 });
-            command.Parameters.Add(new NpgsqlParameter { Value = appliedBy });
-            batch.BatchCommands.Add(command);
+            command.Parameters.Add(new NpgsqlParameter { Value = types.NameOf(typeof(Counted)), NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = types.Serialize(events[0]), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            command.Parameters.Add(new NpgsqlParameter { Value = metadataJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
         }
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        else
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = events.Select(_ => types.NameOf(typeof(Counted))).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => types.Serialize(e)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+            command.Parameters.Add(new NpgsqlParameter { Value = events.Select(_ => metadataJson).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        }
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)metadata.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        var rows = new List<LegacyRow>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) rows.Add(new LegacyRow(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetInt64(1), reader.GetBoolean(2)));
+        return rows;
+    }
+
+    public static async Task<IReadOnlyList<LegacyRow>> AppendAsync(NpgsqlDataSource dataSource, string streamId, long expected,
+        IReadOnlyList<Counted> events, EventMetadata metadata, bool singleEventFunction = true)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await AppendAsync(connection, null, streamId, expected, events, metadata, singleEventFunction);
     }
 }

@@ -230,10 +230,10 @@ public sealed class MartenEventStoreTests(DatabaseFixture fixture) : IClassFixtu
         Assert.Equal("1min", await command.ExecuteScalarAsync());
     }
 
-    private static FactDefined Defined(string factId) =>
+    internal static FactDefined Defined(string factId) =>
         new(factId, "sco", "member-count", ImmutableDictionary<string, string>.Empty, FactValueType.Quantity, null, null, "How many member states", "editor");
 
-    private static ClaimRecorded Recorded(string factId, string claimId) =>
+    internal static ClaimRecorded Recorded(string factId, string claimId) =>
         new(factId, claimId, "s-1", new QuantityValue("10", "member states", QuantityApprox.Exact), ValidTime.Instant(PartialDate.Parse("2024-07-04")),
             "ten member states", new Locator(1, 0), null, "checker-ana");
 }

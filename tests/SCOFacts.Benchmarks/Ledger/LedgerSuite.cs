@@ -22,7 +22,7 @@ internal static class LedgerSuite
     private const int ProofSamples = 500;
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static async Task<int> RunAsync(bool quick)
+    public static async Task<int> RunAsync(bool quick, bool martenOnly = false)
     {
 #if DEBUG
         Console.WriteLine("WARNING: a Debug build; run with -c Release for numbers worth keeping.");
@@ -33,13 +33,12 @@ internal static class LedgerSuite
         await using var cluster = LocalPostgresCluster.CreateThrowaway(new LocalPostgresClusterOptions { Fsync = true });
         await cluster.StartAsync();
         var migrations = Path.Combine(AppContext.BaseDirectory, "migrations");
-        await using (var admin = new NpgsqlConnection(cluster.ConnectionString))
+        if (martenOnly)
         {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand("CREATE DATABASE bench_ledger", admin);
-            await create.ExecuteNonQueryAsync();
+            await MartenCatchUpBench.RunAsync(cluster.ConnectionString, migrations, quick);
+            return 0;
         }
-        await using var db = EventStoreDataSource.Create(new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = "bench_ledger" }.ConnectionString);
+        await using var db = EventStoreDataSource.Create(await BenchHost.CreateDatabaseAsync(cluster.ConnectionString, "bench_ledger"));
         await new MigrationRunner(db, migrations).ApplyAsync();
         await using (var raw = db.CreateCommand(
             """

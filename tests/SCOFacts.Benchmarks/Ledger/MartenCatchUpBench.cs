@@ -1,3 +1,5 @@
+extern alias api;
+
 using System.Diagnostics;
 using System.Globalization;
 using JasperFx;
@@ -24,6 +26,10 @@ internal static class MartenCatchUpBench
 {
     private const int Rounds = 3;
     private const int BatchSize = 1000;
+
+    // The sealer's daemon batch as it was (1,000), the shipped default and larger, side by side in each round.
+    private static readonly int[] SealerBatchSizes =
+        new[] { 1000, 2500, 5000, api::SCOFacts.Api.Storage.AsyncProjections.BatchSize }.Distinct().Order().ToArray();
     private const int Streams = 500;
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -31,20 +37,14 @@ internal static class MartenCatchUpBench
     {
         var events = quick ? 20_000 : 100_000;
         Console.WriteLine();
-        Console.WriteLine($"Catch-up on Marten: {Rounds} rounds, each a fresh database of {events:N0} events in {Streams} streams, daemon batches of {BatchSize:N0}");
+        Console.WriteLine($"Catch-up on Marten: {Rounds} rounds, each a fresh database of {events:N0} events in {Streams} streams, daemon batches of {BatchSize:N0}; the sealer in batches of {string.Join(", ", SealerBatchSizes.Select(b => b.ToString("N0", Inv)))}");
         var raw = new List<double>();
         var trivial = new List<double>();
-        var sealer = new List<double>();
+        var sealer = SealerBatchSizes.Select(_ => new List<double>()).ToArray();
         for (var round = 0; round < Rounds; round++)
         {
             var name = string.Create(Inv, $"bench_marten_{round}");
-            await using (var admin = new NpgsqlConnection(server))
-            {
-                await admin.OpenAsync();
-                await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
-                await create.ExecuteNonQueryAsync();
-            }
-            var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+            var connectionString = await BenchHost.CreateDatabaseAsync(server, name);
             await using var db = EventStoreDataSource.Create(connectionString);
             await new MigrationRunner(db, migrations).ApplyAsync();
             await LoadAsync(connectionString, db, events);
@@ -63,23 +63,34 @@ internal static class MartenCatchUpBench
                 await daemon.StopAllAsync();
             }
 
-            await using (var store = Store(connectionString, o => o.AddLedgerSealer(db, BatchSize)))
+            // Each batch size seals the same events into a ledger of its own: the ledger's tables are emptied in between
+            // (the append-only guard is lifted for that, in this benchmark database only).
+            // The order of the sizes turns each round, so that none always meets the freshest cache.
+            for (var turn = 0; turn < SealerBatchSizes.Length; turn++)
             {
+                var b = (turn + round) % SealerBatchSizes.Length;
+                if (turn > 0) await ResetLedgerAsync(db);
+                await using var store = Store(connectionString, o => o.AddLedgerSealer(db, SealerBatchSizes[b]));
                 using var daemon = await store.BuildProjectionDaemonAsync();
                 var reader = new LedgerReader(db);
                 var clock = Stopwatch.StartNew();
                 await daemon.StartAllAsync();
                 await UntilAsync(async () => (await reader.GetStateAsync()).SealedThrough >= last);
-                sealer.Add(events / clock.Elapsed.TotalSeconds);
+                sealer[b].Add(events / clock.Elapsed.TotalSeconds);
                 await daemon.StopAllAsync();
             }
-            Console.WriteLine($"  round {round + 1}: raw SELECT loop {raw[^1]:N0} events/s, daemon (no-op projection) {trivial[^1]:N0} events/s, sealer on the daemon {sealer[^1]:N0} events/s");
+            Console.WriteLine($"  round {round + 1}: raw SELECT loop {raw[^1]:N0} events/s, daemon (no-op projection) {trivial[^1]:N0} events/s, " +
+                string.Join(", ", SealerBatchSizes.Select((size, b) => string.Create(Inv, $"sealer in batches of {size:N0} {sealer[b][^1]:N0} events/s"))));
         }
 
         Console.WriteLine();
         Console.WriteLine("| Row | Workload | Marten | Baseline (raw SELECT loop over mt_events) | Ratio |");
         Console.WriteLine("|---|---|---|---|---|");
-        Row("M1", "sealer catch-up on Marten's daemon", sealer, raw);
+        for (var b = 0; b < SealerBatchSizes.Length; b++)
+        {
+            var shipped = SealerBatchSizes[b] == api::SCOFacts.Api.Storage.AsyncProjections.BatchSize ? " (the default)" : "";
+            Row(b == 0 ? "M1" : string.Create(Inv, $"M1.{b}"), string.Create(Inv, $"sealer catch-up on Marten's daemon, batches of {SealerBatchSizes[b]:N0}{shipped}"), sealer[b], raw);
+        }
         Row("M2", "daemon catch-up, a projection that does nothing", trivial, raw);
     }
 
@@ -177,6 +188,20 @@ internal static class MartenCatchUpBench
                 throw new TimeoutException("The daemon did not catch up within 10 minutes.");
             await Task.Delay(10);
         }
+    }
+
+    private static async Task ResetLedgerAsync(NpgsqlDataSource db)
+    {
+        await using var command = db.CreateCommand(
+            """
+            ALTER TABLE ledger_leaves DISABLE TRIGGER USER; ALTER TABLE ledger_nodes DISABLE TRIGGER USER;
+            ALTER TABLE ledger_batches DISABLE TRIGGER USER; ALTER TABLE ledger_checkpoints DISABLE TRIGGER USER;
+            TRUNCATE ledger_leaves, ledger_nodes, ledger_batches, ledger_checkpoints;
+            ALTER TABLE ledger_leaves ENABLE TRIGGER USER; ALTER TABLE ledger_nodes ENABLE TRIGGER USER;
+            ALTER TABLE ledger_batches ENABLE TRIGGER USER; ALTER TABLE ledger_checkpoints ENABLE TRIGGER USER;
+            DELETE FROM mt_event_progression WHERE name LIKE 'Ledger%';
+            """);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task<long> ScalarAsync(NpgsqlDataSource db, string sql)

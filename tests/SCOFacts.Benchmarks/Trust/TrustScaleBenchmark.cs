@@ -2,18 +2,12 @@ extern alias api;
 
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using SCOFacts.Benchmarks.Quality;
 using SCOFacts.Domain.Trust;
 using SCOFacts.Domain.Values;
-using SCOFacts.EventStore.Hosting;
 using Marten;
-using ApiProgram = api::Program;
 using ImportItem = api::SCOFacts.Api.Seeding.ImportItem;
 using SeedClaim = api::SCOFacts.Api.Seeding.SeedClaim;
 using SeedFact = api::SCOFacts.Api.Seeding.SeedFact;
@@ -45,16 +39,9 @@ internal static class TrustScaleBenchmark
         var claims = data.Claims.Take(wanted).ToList();
         var items = Items(claims);
 
-        await using var cluster = LocalPostgresCluster.CreateThrowaway(new LocalPostgresClusterOptions());
-        await cluster.StartAsync();
-        await using (var admin = new NpgsqlConnection(cluster.ConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand("CREATE DATABASE bench_trust", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-        var connectionString = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = "bench_trust" }.ConnectionString;
-        await using var host = new Host(connectionString);
+        // The host runs no daemon: the import leaves the trust projection a backlog, and a daemon is started below.
+        await using var host = await BenchHost.StartAsync("bench_trust", serve: false,
+            settings: new Dictionary<string, string?> { ["Events:AsyncDaemon"] = "false" });
         var services = host.Services;
         var projection = services.GetRequiredService<TrustProjection>();
         var dataSource = services.GetRequiredService<NpgsqlDataSource>();
@@ -71,7 +58,7 @@ internal static class TrustScaleBenchmark
         var estimationsBefore = projection.Estimations;
         var backlog = (await TrustStatusAsync(dataSource)).EventsBehind;
 
-        // The host runs no daemon: one is started here, over the backlog the import left.
+        // One daemon, started here over the backlog the import left.
         var catchUp = Stopwatch.StartNew();
         using var daemon = await services.GetRequiredService<IDocumentStore>().BuildProjectionDaemonAsync();
         await daemon.StartAllAsync();
@@ -167,24 +154,8 @@ internal static class TrustScaleBenchmark
         return (claims, priors);
     }
 
-    /// <summary>The API's real Program on a database of its own, quiet, with no seeds and no bootstrap key.</summary>
+    /// <summary>How far the trust projection has got.</summary>
     private static async Task<api::SCOFacts.Api.Storage.ProjectionStatus> TrustStatusAsync(NpgsqlDataSource dataSource) =>
         (await api::SCOFacts.Api.Storage.AsyncProjections.StatusAsync(dataSource, CancellationToken.None))
             .Single(p => p.Name == api::SCOFacts.Api.Storage.AsyncProjections.TrustName + ":All");
-
-    private sealed class Host(string connectionString) : WebApplicationFactory<ApiProgram>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["ConnectionStrings:SCOFacts"] = connectionString,
-                ["Bootstrap:CreateEditorKey"] = "false",
-                ["RateLimits:Enabled"] = "false",
-                ["Seeds:LoadOnStart"] = "false",
-                ["Events:AsyncDaemon"] = "false",
-            }));
-            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        }
-    }
 }

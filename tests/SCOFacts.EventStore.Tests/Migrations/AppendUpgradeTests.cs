@@ -1,5 +1,3 @@
-using Npgsql;
-using NpgsqlTypes;
 using SCOFacts.EventStore.Migrations;
 using SCOFacts.Testing;
 
@@ -28,42 +26,28 @@ public sealed class AppendUpgradeTests
         Assert.Equal(0, await TestStores.ScalarAsync(database.DataSource, "SELECT count(*) FROM pg_proc WHERE proname = 'event_hash' AND prosrc LIKE '%concat_ws%'"));
         Assert.Equal(0, await TestStores.ScalarAsync(database.DataSource, "SELECT count(*) FROM pg_proc WHERE proname = 'append_event'"));
 
-        // Written as the store did then: every append through append_events.
+        // Written as the releases did then: every append through append_events.
         var store = TestStores.Create(database.DataSource);
-        await AppendThroughOldFunctionAsync(store, "upgrade-1", ExpectedVersion.NoStream, [new Counted(1), new Counted(2)], null);
-        await AppendThroughOldFunctionAsync(store, "upgrade-2", ExpectedVersion.NoStream, [new Counted(3)], "k");
+        await LegacyLog.AppendAsync(database.DataSource, "upgrade-1", -1, [new Counted(1), new Counted(2)], TestStores.Who(), singleEventFunction: false);
+        await LegacyLog.AppendAsync(database.DataSource, "upgrade-2", -1, [new Counted(3)], TestStores.Who(idempotencyKey: "k"), singleEventFunction: false);
         var digestBefore = (await store.VerifyAsync()).Current;
 
         var applied = await new MigrationRunner(database.DataSource, TestDatabase.MigrationsDirectory).ApplyAsync();
         Assert.Contains(FirstReplacement, applied.Select(m => m.FileName));
         Assert.Contains("0006_single_event_append.sql", applied.Select(m => m.FileName));
 
-        await store.AppendAsync("upgrade-1", ExpectedVersion.Exact(2), [new Counted(4)], TestStores.Who());
-        await store.AppendAsync("upgrade-2", ExpectedVersion.Exact(1), [new Counted(5), new Counted(6)], TestStores.Who());
-        await store.AppendAsync("upgrade-3", ExpectedVersion.NoStream, [new Counted(7)], TestStores.Who());
+        await LegacyLog.AppendAsync(database.DataSource, "upgrade-1", 2, [new Counted(4)], TestStores.Who());
+        await LegacyLog.AppendAsync(database.DataSource, "upgrade-2", 1, [new Counted(5), new Counted(6)], TestStores.Who());
+        await LegacyLog.AppendAsync(database.DataSource, "upgrade-3", -1, [new Counted(7)], TestStores.Who());
         // A key stored by the old function still answers a retry, now through append_event.
-        var retry = await store.AppendAsync("upgrade-2", ExpectedVersion.Any, [new Counted(99)], TestStores.Who(idempotencyKey: "k"));
+        var retry = Assert.Single(await LegacyLog.AppendAsync(database.DataSource, "upgrade-2", -2, [new Counted(99)], TestStores.Who(idempotencyKey: "k")));
 
         Assert.True(retry.Duplicate);
-        Assert.Equal([(1L, 3)], retry.Events.Select(e => (e.StreamVersion, ((Counted)e.Data).N)));
+        Assert.Equal(1L, retry.StreamVersion);
         var result = await store.VerifyAsync(digestBefore);
         Assert.True(result.IsValid, string.Join("; ", result.Breaks));
         Assert.True(result.ExtendsDigest);
         Assert.Equal(7, result.EventsChecked);
         Assert.Equal(3, result.StreamsChecked);
-    }
-
-    private static async Task AppendThroughOldFunctionAsync(EventStore store, string streamId, ExpectedVersion expected, IReadOnlyList<object> events, string? key)
-    {
-        var metadata = store.Types.SerializeMetadata(TestStores.Who(idempotencyKey: key));
-        await using var command = store.DataSource.CreateCommand("SELECT count(*) FROM append_events($1, $2, $3, $4, $5, $6, $7)");
-        command.Parameters.Add(new NpgsqlParameter { Value = streamId });
-        command.Parameters.Add(new NpgsqlParameter { Value = EventStore.StreamTypeOf(streamId) });
-        command.Parameters.Add(new NpgsqlParameter { Value = expected.Value });
-        command.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => store.Types.NameOf(e.GetType())).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = events.Select(store.Types.Serialize).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter { Value = events.Select(_ => metadata).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)key ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        Assert.Equal((long)events.Count, await command.ExecuteScalarAsync());
     }
 }
