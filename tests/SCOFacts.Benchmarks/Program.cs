@@ -14,7 +14,8 @@ using SCOFacts.Benchmarks.TrustBench;
 //   desk            a 100-claim fact's desk page against its plain GET, on the real host
 //   trust           50,000 claims imported on the real host: trust catch-up and a forced estimation against the bare estimator
 //   --claims N      trust suite only: import the first N claims of the data set instead
-//   api             GET /api/facts/{id} against /health/live at 16 connections; a claim on a 1,500-claim fact against a 3-claim one
+//   api             GET /api/facts/{id} against /health/live at 16 connections; a claim on a 1,500-claim fact against a 3-claim one;
+//                   16 clients posting claims to one fact (share of 2xx, rps) against 16 clients on a fact each
 //   fixture release-0011 DIR   not a measurement: writes the release's frozen database dump and answers (tests/fixtures/release-0011/README.md)
 //   --quick         every workload scaled down about 20x: a smoke run, not a measurement
 //   --appends-only  event store rows 1-4 only (skips loading and reading the 1M-event log)

@@ -22,7 +22,9 @@ namespace SCOFacts.Benchmarks.ApiBench;
 /// <summary>
 /// The API's own rows, each against a baseline measured in the same run on the real host (Kestrel on a loopback port,
 /// a throwaway cluster): <c>GET /api/facts/{id}</c> at 16 connections against <c>/health/live</c> at 16 connections,
-/// its p99, and recording a claim on a fact with many claims against one with three, requests interleaved one by one.
+/// its p99, recording a claim on a fact with many claims against one with three, requests interleaved one by one,
+/// and 16 clients posting claims to one fact with no If-Match (the share answered 2xx, and the rate against 16
+/// clients each posting to a fact of its own).
 /// </summary>
 internal static class ApiSuite
 {
@@ -83,6 +85,14 @@ internal static class ApiSuite
             smallPosts.Add(a);
             bigPosts.Add(b);
         }
+        // Writers on one fact against writers on a fact each, both from freshly defined facts for the same time.
+        const string shared = "bench.one-fact";
+        await DefineAsync(http, shared);
+        for (var c = 0; c < Connections; c++) await DefineAsync(http, $"bench.own-fact-{c}");
+        await PostLoadAsync(http, c => $"bench.own-fact-{c}", "warm", TimeSpan.FromSeconds(1));
+        var distinct = await PostLoadAsync(http, c => $"bench.own-fact-{c}", "own", duration);
+        var oneFact = await PostLoadAsync(http, _ => shared, "one", duration);
+
         smallPosts.Sort();
         bigPosts.Sort();
         var smallP50 = Writers.Percentile(smallPosts, 50);
@@ -99,8 +109,41 @@ internal static class ApiSuite
             $"| A2 | GET /api/facts/{{id}} p50 / p99, {Connections} connections | {read.P50:F2} / {read.P99:F2} ms | /health/live {live.P50:F2} / {live.P99:F2} ms | | p99 < 5 ms |"));
         Console.WriteLine(string.Create(Inv,
             $"| A3 | POST claim on a {bigClaims}-claim fact vs a 3-claim fact, p50 (p95), sequential | {bigP50:F1} ({Writers.Percentile(bigPosts, 95):F1}) ms | {smallP50:F1} ({Writers.Percentile(smallPosts, 95):F1}) ms | {bigP50 / smallP50:F2}x | within 1.5x |"));
+        Console.WriteLine(string.Create(Inv,
+            $"| A4 | POST claim, {Connections} clients on one fact, no If-Match: share of 2xx | {oneFact.Share:P2} ({oneFact.Ok}/{oneFact.Total}) | {Connections} facts: {distinct.Share:P2} | | 100% |"));
+        Console.WriteLine(string.Create(Inv,
+            $"| A5 | POST claim, {Connections} clients on one fact, no If-Match: rps vs {Connections} clients on distinct facts | {oneFact.Rps:F0} rps | {distinct.Rps:F0} rps | {oneFact.Rps / distinct.Rps:F2}x | >= 0.5x |"));
         Console.WriteLine();
         return 0;
+    }
+
+    private sealed record PostLoad(int Ok, int Total, double Rps)
+    {
+        public double Share => Total == 0 ? 0 : (double)Ok / Total;
+    }
+
+    // Connections clients, each posting claims one after the other for the whole duration to the fact it is given;
+    // every answer counts, 2xx or not, and the rate is of 2xx answers.
+    private static async Task<PostLoad> PostLoadAsync(HttpClient http, Func<int, string> factOf, string tag, TimeSpan duration)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var began = Stopwatch.GetTimestamp();
+        var perClient = await Task.WhenAll(Enumerable.Range(0, Connections).Select(async client =>
+        {
+            var (ok, total) = (0, 0);
+            for (var n = 0; Stopwatch.GetTimestamp() < until; n++)
+            {
+                var factId = factOf(client);
+                using var response = await http.PostAsJsonAsync($"/api/facts/{factId}/claims", ClaimBody($"{tag}-{client}-{n}", n));
+                await response.Content.ReadAsByteArrayAsync();
+                total++;
+                if (response.IsSuccessStatusCode) ok++;
+            }
+            return (ok, total);
+        }));
+        var elapsed = Stopwatch.GetElapsedTime(began).TotalSeconds;
+        var okAll = perClient.Sum(p => p.ok);
+        return new PostLoad(okAll, perClient.Sum(p => p.total), okAll / elapsed);
     }
 
     private sealed record Load(double Rps, double P50, double P99);
@@ -134,12 +177,14 @@ internal static class ApiSuite
     });
 
     // Claims spread over 25 years and 10 sources, a few figures each year: the shape of a long-tracked statistic.
-    private static Task ClaimAsync(HttpClient http, string factId, string id, int n) => PostAsync(http, $"/api/facts/{factId}/claims", new
+    private static Task ClaimAsync(HttpClient http, string factId, string id, int n) => PostAsync(http, $"/api/facts/{factId}/claims", ClaimBody(id, n));
+
+    private static object ClaimBody(string id, int n) => new
     {
         id, sourceId = $"bench-src-{n % 10}",
         value = new { kind = "quantity", amount = (40 + (n % 7)).ToString(Inv), unit = "percent", approx = "about" },
         validTime = new { at = (2001 + (n % 25)).ToString(Inv) }, quote = $"About {40 + (n % 7)} percent, says source {n % 10}.",
-    });
+    };
 
     private static async Task<double> TimedClaimAsync(HttpClient http, string factId, string id, int n)
     {
