@@ -30,16 +30,62 @@ public sealed record CommandOutcome<TState, TRejection>(TState State, long Versi
 }
 
 /// <summary>
-/// Runs commands the event-sourced way: load the stream, fold it into state, decide,
-/// append with the version the decision was made on. A lost race is retried on fresh
-/// state a bounded number of times, unless the caller pinned the version (If-Match),
-/// in which case it is the caller's conflict to report.
+/// A store that can serialise the writers of one stream: a write opened on a stream holds the stream's lock until it
+/// commits or is disposed, and what it reads and appends share one transaction.
 /// </summary>
-public sealed class CommandRunner(IEventStreams store, int maxAttempts = 5)
+public interface IStreamWriters
 {
-    private const string TransientDeadlock = "40P01";
-    private const string TransientSerialization = "40001";
+    /// <summary>Opens a transaction, waits for the stream's lock, and returns the write holding both.</summary>
+    Task<IStreamWrite> BeginWriteAsync(string streamId, CancellationToken cancellationToken = default);
+}
 
+/// <summary>One stream's write under its lock; disposing it without <see cref="CommitAsync"/> stores nothing.</summary>
+public interface IStreamWrite : IAsyncDisposable
+{
+    /// <summary>Reads the whole stream as this transaction sees it.</summary>
+    Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(CancellationToken cancellationToken);
+
+    /// <summary>Appends in this transaction; see <see cref="IEventStreams.AppendAsync"/> for the expected version and keys.</summary>
+    Task<AppendResult> AppendAsync(ExpectedVersion expected, IReadOnlyList<object> events, EventMetadata metadata, CancellationToken cancellationToken);
+
+    /// <summary>Commits the append and releases the stream's lock.</summary>
+    Task CommitAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// What a write may retry and how long it waits first: a lost race or a transaction the database rolled back as a
+/// deadlock or serialisation victim, each after a random pause that grows with the attempt, so that writers which
+/// collided once do not collide again in step.
+/// </summary>
+public static class WriteRetry
+{
+    /// <summary>How many times a write is tried before its race is reported as unresolved.</summary>
+    public const int MaxAttempts = 6;
+
+    private const string Deadlock = "40P01";
+    private const string Serialization = "40001";
+
+    /// <summary>True for a failure that rolled the whole transaction back and may go away on another attempt.</summary>
+    public static bool IsTransient(Exception exception) =>
+        exception is Npgsql.PostgresException { SqlState: Deadlock or Serialization };
+
+    /// <summary>Waits a random 0 to 5·2^attempt ms (at most 160 ms) before attempt <paramref name="attempt"/> + 1.</summary>
+    public static Task PauseAsync(int attempt, CancellationToken cancellationToken)
+    {
+        var ceiling = Math.Min(160, 5 << Math.Clamp(attempt, 0, 5));
+        return Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling), cancellationToken);
+    }
+}
+
+/// <summary>
+/// Runs commands the event-sourced way: load the stream, fold it into state, decide, append with the version the
+/// decision was made on. On a store that serialises writers (<see cref="IStreamWriters"/>) all of it happens under
+/// the stream's lock in one transaction, so a decision is never made on stale state; elsewhere a lost race is retried
+/// on fresh state. Either way a transient failure is retried a bounded number of times with a random pause, unless
+/// the caller pinned the version (If-Match), in which case a stale version is the caller's conflict to report.
+/// </summary>
+public sealed class CommandRunner(IEventStreams store, int maxAttempts = WriteRetry.MaxAttempts)
+{
     /// <summary>Loads, decides and appends; see the class remarks.</summary>
     /// <param name="streamId">The stream the command is about.</param>
     /// <param name="initial">The state of a stream with no events.</param>
@@ -65,46 +111,57 @@ public sealed class CommandRunner(IEventStreams store, int maxAttempts = 5)
 
         for (var attempt = 1; ; attempt++)
         {
-            var events = await store.ReadStreamAsync(streamId, cancellationToken: cancellationToken);
-            var state = initial;
-            foreach (var e in events) state = evolve(state, e.Data);
-            var version = events.Count == 0 ? 0 : events[^1].StreamVersion;
-
-            // A retried request must get its original answer, not a refusal of its own earlier effect.
-            if (metadata.IdempotencyKey is { } key)
-            {
-                var earlier = events.Where(e => e.Metadata.IdempotencyKey == key).ToList();
-                if (earlier.Count > 0)
-                    return new(state, version, new AppendResult(streamId, earlier, Duplicate: true), null);
-            }
-
-            if (expected is { } pinned && pinned != ExpectedVersion.Any && pinned != ExpectedVersion.Exact(version)
-                && !(pinned == ExpectedVersion.NoStream && events.Count == 0))
-                throw new ConcurrencyException(streamId, pinned, version);
-
-            var decision = decide(state, version);
-            if (decision.Rejection is not null) return new(state, version, null, decision.Rejection);
-            if (decision.Events.Count == 0) return new(state, version, null, null);
-
+            IStreamWrite? write = null;
             try
             {
-                var appended = await store.AppendAsync(streamId,
-                    events.Count == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exact(version),
-                    decision.Events, metadata, cancellationToken);
+                if (store is IStreamWriters writers) write = await writers.BeginWriteAsync(streamId, cancellationToken);
+                var events = write is null
+                    ? await store.ReadStreamAsync(streamId, cancellationToken: cancellationToken)
+                    : await write.ReadStreamAsync(cancellationToken);
+                var state = initial;
+                foreach (var e in events) state = evolve(state, e.Data);
+                var version = events.Count == 0 ? 0 : events[^1].StreamVersion;
+
+                // A retried request must get its original answer, not a refusal of its own earlier effect.
+                if (metadata.IdempotencyKey is { } key)
+                {
+                    var earlier = events.Where(e => e.Metadata.IdempotencyKey == key).ToList();
+                    if (earlier.Count > 0)
+                        return new(state, version, new AppendResult(streamId, earlier, Duplicate: true), null);
+                }
+
+                if (expected is { } pinned && pinned != ExpectedVersion.Any && pinned != ExpectedVersion.Exact(version)
+                    && !(pinned == ExpectedVersion.NoStream && events.Count == 0))
+                    throw new ConcurrencyException(streamId, pinned, version);
+
+                var decision = decide(state, version);
+                if (decision.Rejection is not null) return new(state, version, null, decision.Rejection);
+                if (decision.Events.Count == 0) return new(state, version, null, null);
+
+                var expectedNow = events.Count == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exact(version);
+                var appended = write is null
+                    ? await store.AppendAsync(streamId, expectedNow, decision.Events, metadata, cancellationToken)
+                    : await write.AppendAsync(expectedNow, decision.Events, metadata, cancellationToken);
                 // A concurrent request with the same key won: the next pass returns its result.
                 if (appended.Duplicate) continue;
+                if (write is not null) await write.CommitAsync(cancellationToken);
                 foreach (var e in appended.Events) state = evolve(state, e.Data);
                 return new(state, appended.Version, appended, null);
             }
             catch (ConcurrencyException) when (expected is null && attempt < maxAttempts)
             {
-                // Someone else appended between our read and our write: decide again on their result.
+                // Someone else appended between our read and our write (a writer that does not take the lock, or a
+                // stream created at the same moment): decide again on their result.
             }
-            catch (Npgsql.PostgresException e) when (e.SqlState is TransientDeadlock or TransientSerialization && attempt < maxAttempts)
+            catch (Exception e) when (WriteRetry.IsTransient(e) && attempt < maxAttempts)
             {
-                // The database chose this transaction as a deadlock or serialisation victim and rolled it
-                // back whole: nothing was stored, so running the command again is safe.
+                // The database rolled the whole transaction back: nothing was stored, so running the command again is safe.
             }
+            finally
+            {
+                if (write is not null) await write.DisposeAsync();
+            }
+            await WriteRetry.PauseAsync(attempt, cancellationToken);
         }
     }
 }

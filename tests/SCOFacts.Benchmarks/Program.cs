@@ -17,7 +17,8 @@ using SCOFacts.Benchmarks.WebhooksBench;
 //   trust           50,000 claims imported on the real host: trust catch-up and a forced estimation against the bare estimator
 //   --claims N      trust suite only: import the first N claims of the data set instead
 //   api             GET /api/facts/{id} against /health/live at 16 connections; a claim on a 1,500-claim fact against a 3-claim one;
-//                   a knownAt read of a 1,000-event fact against its plain GET
+//                   a knownAt read of a 1,000-event fact against its plain GET;
+//                   16 clients posting claims to one fact (share of 2xx, rps) against 16 clients on a fact each
 //   --marten-only   ledger suite only: the catch-up rows on Marten's daemon alone
 //   --knownat-only  api suite only: the knownAt row alone (to repeat it for its spread)
 //   webhooks        an editor's rating that flips a verdict to its webhook delivered on loopback, against a bare POST to the same receiver

@@ -24,10 +24,11 @@ public sealed class IdempotencyOptions
 
     /// <summary>
     /// How long a running request's hold on its key lasts without renewal; the request renews it every third of
-    /// this while it runs. A retry reaching another process runs the request itself once the lease has run out
-    /// (a retry reaching the process that claimed the key does so at once when nothing there runs it any more).
+    /// this while it runs. A key whose process has died is taken over at once (its liveness lock is gone); the lease
+    /// bounds the wait only when the database cannot tell yet that the process is gone (a host lost without closing
+    /// its connections). Keep it below <see cref="WaitTimeout"/>, so that such a retry runs rather than getting 409.
     /// </summary>
-    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>The idempotency key of the request being handled, for endpoints to put into event metadata.</summary>
@@ -55,19 +56,31 @@ public static class IdempotencyExtensions
 /// retry runs the request again.
 /// </summary>
 /// <remarks>
-/// When the database goes away mid-request the key cannot be released and its row stays <c>running</c>. Each row
-/// names the process that claimed it (<c>owner</c>), and each process knows which keys it is running, so a retry
-/// reaching the same process takes an orphaned key over at once; one reaching another process waits until the
-/// lease, renewed while the request runs, has lapsed. Running a request twice is safe for event writes either
-/// way: the key travels in the events' metadata, and the store answers a repeated key with the original events.
+/// When the database goes away mid-request the key cannot be released and its row stays <c>running</c>; when the
+/// process dies, nothing releases it either. Each row names the process that claimed it (<c>owner</c>), and each
+/// process holds, on a connection of its own, a session-level advisory lock named after itself for as long as it
+/// lives. A retry takes a <c>running</c> key over at once when its owner is this process and nothing here runs it,
+/// or when the owner's lock is gone: the database drops a session's locks as soon as its client's connection
+/// closes, which a killed process's operating system does at once. Only when the database cannot tell yet (a host
+/// gone silent) does a retry wait for the lease, renewed while the request runs, to lapse. Running a request twice
+/// is safe for event writes either way: the key travels in the events' metadata, and the store answers a repeated
+/// key with the original events.
 /// </remarks>
 internal sealed partial class IdempotencyMiddleware(
     RequestDelegate next,
     NpgsqlDataSource dataSource,
     IOptions<IdempotencyOptions> options,
     IProblemDetailsService problems,
+    IHostApplicationLifetime lifetime,
     ILogger<IdempotencyMiddleware> logger)
 {
+    /// <summary>
+    /// The first half of the two-key advisory lock each process holds while it lives ("5C0FAC" for SCOFacts, slot 11);
+    /// the second half is <c>hashtext(owner)</c>. Two processes whose names share a hash only make each other's
+    /// orphaned keys wait for the lease.
+    /// </summary>
+    public const int OwnerLockClass = 0x5C0FAC11;
+
     public const string HeaderName = "Idempotency-Key";
     public const string ReplayedHeaderName = "Idempotent-Replayed";
     private const int MaxKeyLength = 255;
@@ -78,6 +91,9 @@ internal sealed partial class IdempotencyMiddleware(
     // This process's name in the owner column, and the keys its requests are running right now.
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly ConcurrentDictionary<(string Principal, string Key), byte> _running = new();
+    private readonly object _livenessGate = new();
+    private Task? _liveness;
+    private TaskCompletionSource? _livenessHeld;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -98,6 +114,7 @@ internal sealed partial class IdempotencyMiddleware(
             ? context.User.ScoFactsPrincipalName()
             : "anonymous@" + context.Connection.RemoteIpAddress;
         var hash = await HashRequestAsync(context.Request);
+        await EnsureLivenessAsync(context.RequestAborted);
         var deadline = DateTime.UtcNow + settings.WaitTimeout;
         while (true)
         {
@@ -234,7 +251,11 @@ internal sealed partial class IdempotencyMiddleware(
                     owner = excluded.owner
                 where r.expires_at < clock_timestamp()
                    or (r.state = 'running' and r.request_hash = excluded.request_hash
-                       and (r.lease_until < clock_timestamp() or r.owner = excluded.owner))
+                       and (r.lease_until < clock_timestamp() or r.owner = excluded.owner
+                            or not exists (select 1 from pg_locks l
+                                           where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+                                             and l.database = (select oid from pg_database where datname = current_database())
+                                             and l.classid = $7::int4::oid and l.objid = hashtext(r.owner)::oid)))
             returning true
             """);
         command.Parameters.Add(new() { Value = principal });
@@ -243,7 +264,98 @@ internal sealed partial class IdempotencyMiddleware(
         command.Parameters.Add(new() { Value = settings.Lease });
         command.Parameters.Add(new() { Value = settings.Retention });
         command.Parameters.Add(new() { Value = _owner });
+        command.Parameters.Add(new() { Value = OwnerLockClass });
         return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    // Starts holding this process's liveness lock on first use, and waits (briefly) until it is held, so that no key
+    // claimed here looks orphaned to another process. If the database cannot be reached the claim fails anyway.
+    private async Task EnsureLivenessAsync(CancellationToken cancellationToken)
+    {
+        Task held;
+        lock (_livenessGate)
+        {
+            if (_liveness is null)
+            {
+                _livenessHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _liveness = Task.Run(() => HoldLivenessAsync(lifetime.ApplicationStopping), CancellationToken.None);
+            }
+            held = _livenessHeld!.Task;
+        }
+        try
+        {
+            await held.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // The lease still covers the keys claimed meanwhile.
+        }
+    }
+
+    // Holds the lock named after this process on a connection of its own, checking it every second and taking it
+    // again on a new connection when the old one is lost (a database restart drops every lock).
+    private async Task HoldLivenessAsync(CancellationToken stopping)
+    {
+        var backoff = TimeSpan.FromMilliseconds(250);
+        while (!stopping.IsCancellationRequested)
+        {
+            NpgsqlConnection? connection = null;
+            try
+            {
+                connection = await dataSource.OpenConnectionAsync(stopping);
+                await using (var take = new NpgsqlCommand("select pg_advisory_lock($1, hashtext($2))", connection))
+                {
+                    take.Parameters.Add(new() { Value = OwnerLockClass });
+                    take.Parameters.Add(new() { Value = _owner });
+                    await take.ExecuteNonQueryAsync(stopping);
+                }
+                _livenessHeld!.TrySetResult();
+                backoff = TimeSpan.FromMilliseconds(250);
+                using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+                while (await timer.WaitForNextTickAsync(stopping))
+                {
+                    await using var check = new NpgsqlCommand("select 1", connection);
+                    await check.ExecuteNonQueryAsync(stopping);
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                LogLivenessLost(logger, e.GetBaseException().Message);
+                try
+                {
+                    await Task.Delay(backoff, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+            finally
+            {
+                if (connection is not null) await ReleaseLivenessAsync(connection);
+            }
+        }
+    }
+
+    // The pool keeps sessions as they are (no reset on close): a lock left on a returned connection would outlive us.
+    private static async Task ReleaseLivenessAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            if (connection.FullState == System.Data.ConnectionState.Open)
+            {
+                await using var release = new NpgsqlCommand("select pg_advisory_unlock_all()", connection);
+                await release.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+        }
+        catch (NpgsqlException)
+        {
+            // A broken connection is not returned to the pool, and its session's locks died with it.
+        }
+        await connection.DisposeAsync();
     }
 
     // Keeps the key's lease from lapsing while its request runs, so that the lease can be short.
@@ -343,6 +455,9 @@ internal sealed partial class IdempotencyMiddleware(
             ProblemDetails = new ProblemDetails { Type = kind.Type, Title = kind.Title, Status = kind.Status, Detail = detail },
         }).AsTask();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Lost the idempotency liveness lock's connection; taking it again: {Reason}")]
+    private static partial void LogLivenessLost(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not renew the lease of idempotency key {Key}: {Reason}")]
     private static partial void LogRenewalFailed(ILogger logger, string reason, string key);

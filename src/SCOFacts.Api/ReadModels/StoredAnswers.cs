@@ -63,9 +63,29 @@ public static class StoredAnswers
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand(
-            "SELECT $3::text IS NOT NULL AND EXISTS (SELECT 1 FROM stream_idempotency WHERE stream_id = $2 AND idempotency_key = $3), " +
-            "a.version, a.state, a.defined_at, a.updated_at FROM (SELECT 1) one LEFT JOIN fact_answers a ON a.fact_id = $1");
+        await using var command = dataSource.CreateCommand(LoadForWriteSql);
+        return await LoadForWriteAsync(command, factId, idempotencyKey, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="LoadForWriteAsync(NpgsqlDataSource, string, string?, CancellationToken)"/> in the caller's transaction,
+    /// for a write that holds the fact's stream lock and appends in that same transaction.
+    /// </summary>
+    public static async Task<(StoredFact? Fact, bool KeyUsed)> LoadForWriteAsync(NpgsqlTransaction transaction, string factId, string? idempotencyKey,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using var command = new NpgsqlCommand(LoadForWriteSql, transaction.Connection, transaction);
+        return await LoadForWriteAsync(command, factId, idempotencyKey, cancellationToken);
+    }
+
+    private const string LoadForWriteSql =
+        "SELECT $3::text IS NOT NULL AND EXISTS (SELECT 1 FROM stream_idempotency WHERE stream_id = $2 AND idempotency_key = $3), " +
+        "a.version, a.state, a.defined_at, a.updated_at FROM (SELECT 1) one LEFT JOIN fact_answers a ON a.fact_id = $1";
+
+    private static async Task<(StoredFact? Fact, bool KeyUsed)> LoadForWriteAsync(NpgsqlCommand command, string factId, string? idempotencyKey,
+        CancellationToken cancellationToken)
+    {
         command.Parameters.Add(new NpgsqlParameter { Value = factId });
         command.Parameters.Add(new NpgsqlParameter { Value = Fact.StreamId(factId) });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)idempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });

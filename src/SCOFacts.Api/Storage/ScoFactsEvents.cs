@@ -15,8 +15,15 @@ namespace SCOFacts.Api.Storage;
 /// events; reads come from the same table. The calling surface is the one the product used before Marten: expected
 /// versions, <see cref="ConcurrencyException"/> for a lost race, idempotency keys that store nothing twice.
 /// </summary>
-public sealed class ScoFactsEvents : IEventStreams
+public sealed class ScoFactsEvents : IEventStreams, IStreamWriters
 {
+    /// <summary>
+    /// The first half of the two-key advisory lock a write holds on its stream ("5C0FAC" for SCOFacts, slot 10); the
+    /// second half is the stream id's hash. Two-key locks never meet the one-key locks the migrations, the ledger and
+    /// Marten's daemon take.
+    /// </summary>
+    public const int StreamLockClass = 0x5C0FAC10;
+
     internal const string EventColumns =
         "seq_id, stream_id, version, type, data::text, user_name, correlation_id, causation_id, headers::text, timestamp";
 
@@ -57,14 +64,66 @@ public sealed class ScoFactsEvents : IEventStreams
                 throw new ConcurrencyException(streamId, expected, await VersionAsync(connection, streamId, cancellationToken), e.InnerException);
             }
         }
-        if (!result.Duplicate) EventStoreMetrics.RecordAppended(ReadModels.FactsProjection.StreamTypeOf(streamId), result.Events.Count);
         return result;
+    }
+
+    /// <summary>
+    /// Takes the stream's write lock for the rest of <paramref name="transaction"/>: writers that take it run one after
+    /// another per stream, so the state one of them reads after taking it is the state it appends to. Streams whose ids
+    /// share a hash share a lock, which only makes them wait for each other.
+    /// </summary>
+    public static async Task LockStreamAsync(NpgsqlTransaction transaction, string streamId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1, hashtext($2))", transaction.Connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = StreamLockClass });
+        command.Parameters.Add(new NpgsqlParameter { Value = streamId, NpgsqlDbType = NpgsqlDbType.Text });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IStreamWrite> BeginWriteAsync(string streamId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await LockStreamAsync(transaction, streamId, cancellationToken);
+            return new StreamWrite(this, connection, transaction, streamId);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    // One locked write: reads and the append share the transaction; disposing without a commit rolls it back.
+    private sealed class StreamWrite(ScoFactsEvents events, NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId) : IStreamWrite
+    {
+        public Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(CancellationToken cancellationToken) =>
+            ScoFactsEvents.ReadStreamAsync(connection, transaction, streamId, StreamReadOptions.All, cancellationToken);
+
+        public Task<AppendResult> AppendAsync(ExpectedVersion expected, IReadOnlyList<object> appended, EventMetadata metadata, CancellationToken cancellationToken) =>
+            events.AppendAsync(transaction, streamId, expected, appended, metadata, cancellationToken);
+
+        public Task CommitAsync(CancellationToken cancellationToken) => transaction.CommitAsync(cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
     }
 
     /// <summary>
     /// Appends inside the caller's transaction through a Marten session opened on it, then runs the inline projections
     /// in it; the caller commits. A lost race raises <see cref="ConcurrencyException"/> and leaves the transaction
     /// failed: roll it back. A repeated idempotency key stores nothing and returns the events it stored first.
+    /// The events are counted in <see cref="EventStoreMetrics"/> once they and their views are written here: a caller
+    /// that then rolls back leaves them counted, which is rare (a failed commit) and only ever over-counts.
     /// </summary>
     public async Task<AppendResult> AppendAsync(NpgsqlTransaction transaction, string streamId, ExpectedVersion expected,
         IReadOnlyList<object> events, EventMetadata metadata, CancellationToken cancellationToken = default)
@@ -110,6 +169,7 @@ public sealed class ScoFactsEvents : IEventStreams
 
         foreach (var projection in _inline)
             await projection.ApplyAsync(transaction, stored, cancellationToken);
+        EventStoreMetrics.RecordAppended(ReadModels.FactsProjection.StreamTypeOf(streamId), stored.Count);
         return new AppendResult(streamId, stored, Duplicate: false);
     }
 

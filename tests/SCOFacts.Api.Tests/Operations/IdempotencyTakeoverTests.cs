@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
+using Npgsql;
 using SCOFacts.Api.Tests.Platform;
 
 namespace SCOFacts.Api.Tests.Operations;
@@ -17,8 +19,9 @@ public sealed class TakeoverFactory : PlatformFactory
 }
 
 /// <summary>
-/// A key left 'running' by a request whose database went away (its release failed) does not block the retry: the
-/// process that claimed it takes it over at once, another process only once the lease has lapsed.
+/// A key left 'running' by a request whose database went away (its release failed), or whose process died, does not
+/// block the retry: the process that claimed it takes it over at once, and so does any other once the owner's
+/// liveness lock is gone (its connection closed) or its lease has lapsed; a key whose owner still lives is waited for.
 /// </summary>
 public sealed class IdempotencyTakeoverTests(TakeoverFactory factory) : IClassFixture<TakeoverFactory>
 {
@@ -32,12 +35,14 @@ public sealed class IdempotencyTakeoverTests(TakeoverFactory factory) : IClassFi
     };
 
     [Fact]
-    public async Task A_retry_takes_over_at_once_a_key_its_own_process_no_longer_runs_and_waits_for_anothers_lease()
+    public async Task A_retry_takes_over_at_once_a_key_its_own_process_no_longer_runs_and_waits_for_a_live_owners_lease()
     {
+        var before = await factory.CountSideEffectsAsync();
         var owner = await OwnerOfThisProcessAsync();
         await LeaveRunningAsync("orphan-here", owner, TimeSpan.FromMinutes(2));
-        await LeaveRunningAsync("running-elsewhere", "another-process", TimeSpan.FromMinutes(2));
-        await LeaveRunningAsync("lapsed-elsewhere", "another-process", TimeSpan.FromSeconds(-1));
+        await LeaveRunningAsync("running-elsewhere", "live-process", TimeSpan.FromMinutes(2));
+        await LeaveRunningAsync("lapsed-elsewhere", "live-process", TimeSpan.FromSeconds(-1));
+        await using var live = await HoldLivenessAsync("live-process");
 
         using var here = await factory.Checker.SendAsync(Post("orphan-here"));
         using var elsewhere = await factory.Checker.SendAsync(Post("running-elsewhere"));
@@ -47,7 +52,48 @@ public sealed class IdempotencyTakeoverTests(TakeoverFactory factory) : IClassFi
         await ProblemAssert.IsProblemAsync(elsewhere, HttpStatusCode.Conflict, "idempotency-in-progress");
         Assert.Equal(HttpStatusCode.Created, lapsed.StatusCode);
         // "held", "orphan-here" and "lapsed-elsewhere" ran, each once.
-        Assert.Equal(3, await factory.CountSideEffectsAsync());
+        Assert.Equal(before + 3, await factory.CountSideEffectsAsync());
+    }
+
+    [Fact]
+    public async Task A_key_whose_owner_process_died_is_taken_over_at_once_though_its_lease_runs_for_minutes()
+    {
+        var before = await factory.CountSideEffectsAsync();
+        await LeaveRunningAsync("crashed-owner", "crashed-process", TimeSpan.FromMinutes(2));
+        var owner = await HoldLivenessAsync("crashed-process");
+
+        // While the owner lives its key is waited for...
+        using (var waited = await factory.Checker.SendAsync(Post("crashed-owner")))
+            await ProblemAssert.IsProblemAsync(waited, HttpStatusCode.Conflict, "idempotency-in-progress");
+
+        // ...and once its connection is gone (what a killed process leaves), the retry runs at once.
+        await owner.DisposeAsync();
+        var started = Stopwatch.StartNew();
+        using var retry = await factory.Checker.SendAsync(Post("crashed-owner"));
+        var waitedFor = started.Elapsed;
+
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.False(retry.Headers.Contains("Idempotent-Replayed"));
+        Assert.True(waitedFor < TimeSpan.FromSeconds(1), $"the retry took {waitedFor.TotalMilliseconds:F0} ms");
+        Assert.Equal(before + 1, await factory.CountSideEffectsAsync());
+
+        using var replay = await factory.Checker.SendAsync(Post("crashed-owner"));
+        Assert.Equal(HttpStatusCode.Created, replay.StatusCode);
+        Assert.True(replay.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(before + 1, await factory.CountSideEffectsAsync());
+    }
+
+    // What a live API process holds on a connection of its own: the advisory lock named after it. Not pooled, so that
+    // disposing it closes the session, as a killed process's operating system closes its sockets.
+    private async Task<NpgsqlConnection> HoldLivenessAsync(string owner)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(factory.Database.ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select pg_advisory_lock($1, hashtext($2))", connection);
+        command.Parameters.Add(new() { Value = 0x5C0FAC11 });
+        command.Parameters.Add(new() { Value = owner });
+        await command.ExecuteNonQueryAsync();
+        return connection;
     }
 
     // A held request's row names this process: the owner every later claim from here writes too.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Json;
 using SCOFacts.Benchmarks.EventStoreBench;
 
 namespace SCOFacts.Benchmarks.ApiBench;
@@ -7,8 +8,9 @@ namespace SCOFacts.Benchmarks.ApiBench;
 /// <summary>
 /// The API's own rows, each against a baseline measured in the same run on the real host (Kestrel on a loopback port,
 /// a throwaway cluster): <c>GET /api/facts/{id}</c> at 16 connections against <c>/health/live</c> at 16 connections,
-/// its p99, recording a claim on a fact with many claims against one with three, requests interleaved one by one, and a
-/// <c>knownAt</c> read of a fact with a long history against its plain read.
+/// its p99, recording a claim on a fact with many claims against one with three, requests interleaved one by one, a
+/// <c>knownAt</c> read of a fact with a long history against its plain read, and 16 clients posting claims to one fact
+/// with no If-Match (the share answered 2xx, and the rate against 16 clients each posting to a fact of its own).
 /// </summary>
 internal static class ApiSuite
 {
@@ -73,6 +75,21 @@ internal static class ApiSuite
 
         rows.Add(await KnownAtRowAsync(host, historyEvents, quick ? 20 : 300));
 
+        if (!knownAtOnly)
+        {
+            // Writers on one fact against writers on a fact each, both from freshly defined facts for the same time.
+            const string shared = "bench.one-fact";
+            await DefineAsync(host, shared);
+            for (var c = 0; c < Connections; c++) await DefineAsync(host, $"bench.own-fact-{c}");
+            await PostLoadAsync(http, c => $"bench.own-fact-{c}", "warm", TimeSpan.FromSeconds(1));
+            var distinct = await PostLoadAsync(http, c => $"bench.own-fact-{c}", "own", duration);
+            var oneFact = await PostLoadAsync(http, _ => shared, "one", duration);
+            rows.Add(string.Create(Inv,
+                $"| A5 | POST claim, {Connections} clients on one fact, no If-Match: share of 2xx | {oneFact.Share:P2} ({oneFact.Ok}/{oneFact.Total}) | {Connections} facts: {distinct.Share:P2} | | 100% |"));
+            rows.Add(string.Create(Inv,
+                $"| A6 | POST claim, {Connections} clients on one fact, no If-Match: rps vs {Connections} clients on distinct facts | {oneFact.Rps:F0} rps | {distinct.Rps:F0} rps | {oneFact.Rps / distinct.Rps:F2}x | >= 0.5x |"));
+        }
+
         Console.WriteLine();
         Console.WriteLine(knownAtOnly ? "## API benchmark (row A4 only)" : "## API benchmark");
         Console.WriteLine();
@@ -102,6 +119,35 @@ internal static class ApiSuite
         var (past, plain) = await host.InterleaveGetsAsync($"/api/facts/{fact}?knownAt={knownAt}", $"/api/facts/{fact}", rounds);
         return string.Create(Inv,
             $"| A4 | GET /api/facts/{{id}}?knownAt= of a {events:N0}-event fact, p50 / p99, one client | {Writers.Percentile(past, 50):F2} / {Writers.Percentile(past, 99):F2} ms | plain GET of that fact {Writers.Percentile(plain, 50):F2} / {Writers.Percentile(plain, 99):F2} ms | {Writers.Percentile(past, 99) / Writers.Percentile(plain, 99):F1}x at p99 | p99 < 20 ms |");
+    }
+
+    private sealed record PostLoad(int Ok, int Total, double Rps)
+    {
+        public double Share => Total == 0 ? 0 : (double)Ok / Total;
+    }
+
+    // Connections clients, each posting claims one after the other for the whole duration to the fact it is given;
+    // every answer counts, 2xx or not, and the rate is of 2xx answers.
+    private static async Task<PostLoad> PostLoadAsync(HttpClient http, Func<int, string> factOf, string tag, TimeSpan duration)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var began = Stopwatch.GetTimestamp();
+        var perClient = await Task.WhenAll(Enumerable.Range(0, Connections).Select(async client =>
+        {
+            var (ok, total) = (0, 0);
+            for (var n = 0; Stopwatch.GetTimestamp() < until; n++)
+            {
+                var factId = factOf(client);
+                using var response = await http.PostAsJsonAsync($"/api/facts/{factId}/claims", ClaimBody($"{tag}-{client}-{n}", n));
+                await response.Content.ReadAsByteArrayAsync();
+                total++;
+                if (response.IsSuccessStatusCode) ok++;
+            }
+            return (ok, total);
+        }));
+        var elapsed = Stopwatch.GetElapsedTime(began).TotalSeconds;
+        var okAll = perClient.Sum(p => p.ok);
+        return new PostLoad(okAll, perClient.Sum(p => p.total), okAll / elapsed);
     }
 
     private sealed record Load(double Rps, double P50, double P99);
@@ -135,12 +181,14 @@ internal static class ApiSuite
     });
 
     // Claims spread over 25 years and 10 sources, a few figures each year: the shape of a long-tracked statistic.
-    private static Task ClaimAsync(BenchHost host, string factId, string id, int n) => host.PostAsync($"/api/facts/{factId}/claims", new
+    private static Task ClaimAsync(BenchHost host, string factId, string id, int n) => host.PostAsync($"/api/facts/{factId}/claims", ClaimBody(id, n));
+
+    private static object ClaimBody(string id, int n) => new
     {
         id, sourceId = $"bench-src-{n % 10}",
         value = new { kind = "quantity", amount = (40 + (n % 7)).ToString(Inv), unit = "percent", approx = "about" },
         validTime = new { at = (2001 + (n % 25)).ToString(Inv) }, quote = $"About {40 + (n % 7)} percent, says source {n % 10}.",
-    });
+    };
 
     private static async Task<double> TimedClaimAsync(BenchHost host, string factId, string id, int n)
     {
