@@ -11,7 +11,8 @@ using SCOFacts.EventStore.Projections;
 namespace SCOFacts.Api.ReadModels;
 
 /// <summary>
-/// Keeps fact_views, claim_index, source_views and the stored answers (fact_answers, fact_answer_stretches) in step
+/// Keeps fact_views, claim_index, source_views and the stored answers (fact_answers, fact_answer_claims,
+/// fact_answer_stretches) in step
 /// with the log, inside each append's transaction, so a client reads its own write at once.
 /// </summary>
 /// <remarks>
@@ -33,7 +34,11 @@ public sealed class FactsProjection(AnswerChangeOutbox? answerChanges = null) : 
 
     /// <inheritdoc />
     public IReadOnlyList<ProjectionTable> Tables { get; } =
-        [new("source_views"), new("fact_views"), new("claim_index"), new("source_documents"), new("fact_answers"), new("fact_answer_stretches")];
+        [
+            new("source_views"), new("fact_views"), new("claim_index"), new("source_documents"),
+            // A stored state's key is random by design (see FactStateCache): a rebuild stores the same state under another.
+            new("fact_answers", ["state_key"]), new("fact_answer_claims"), new("fact_answer_stretches"),
+        ];
 
     /// <inheritdoc />
     public async Task ApplyAsync(NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
@@ -163,7 +168,7 @@ public sealed class FactsProjection(AnswerChangeOutbox? answerChanges = null) : 
                 stored.State.ClaimsInOrder.Select(c => c.SourceId), cancellationToken);
             await using var answers = new NpgsqlBatch(connection, transaction);
             AddFactView(answers, stored, weights);
-            StoredAnswers.AddWrites(answers, stored, weights, sources, stateChanged: false);
+            StoredAnswers.AddWrites(answers, stored, weights, sources, ClaimChanges.AnswersOnly);
             await ExecuteAsync(answerChanges, answers, [stored.State.Definition!.FactId], cancellationToken);
             return;
         }
@@ -192,7 +197,7 @@ public sealed class FactsProjection(AnswerChangeOutbox? answerChanges = null) : 
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             AddFactView(batch, fact, reliabilities);
-            StoredAnswers.AddWrites(batch, fact, reliabilities, sourceStates, stateChanged: true);
+            StoredAnswers.AddWrites(batch, fact, reliabilities, sourceStates, ClaimChanges.All);
             if (viewOnly)
             {
                 await ExecuteAsync(answerChanges, batch, [definition.FactId], cancellationToken);
@@ -251,7 +256,7 @@ public sealed class FactsProjection(AnswerChangeOutbox? answerChanges = null) : 
             foreach (var fact in stored.Values)
             {
                 AddFactView(batch, fact, weights);
-                StoredAnswers.AddWrites(batch, fact, weights, sources, stateChanged: false);
+                StoredAnswers.AddWrites(batch, fact, weights, sources, ClaimChanges.AnswersOnly);
             }
             await ExecuteAsync(answerChanges, batch, stored.Keys, cancellationToken);
         }
@@ -278,7 +283,7 @@ public sealed class FactsProjection(AnswerChangeOutbox? answerChanges = null) : 
 
         await using var batch = new NpgsqlBatch(connection, transaction);
         AddFactView(batch, fact, reliabilities);
-        StoredAnswers.AddWrites(batch, fact, reliabilities, sourceStates, stateChanged: true);
+        StoredAnswers.AddWrites(batch, fact, reliabilities, sourceStates, new ClaimChanges(true, named));
         foreach (var id in named)
         {
             var claim = state.Claims[id];

@@ -1,8 +1,12 @@
+using System.Collections.Immutable;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using NpgsqlTypes;
 using SCOFacts.Api.Application;
 using SCOFacts.Api.Http;
+using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Reconciliation;
 using SCOFacts.Domain.Sources;
@@ -13,13 +17,17 @@ namespace SCOFacts.Api.ReadModels;
 public sealed record StoredFact(FactState State, long Version, DateTimeOffset DefinedAt, DateTimeOffset UpdatedAt);
 
 /// <summary>
-/// The stored answers of the facts projection: per fact its folded state (what a write starts from) and, per stretch
-/// of valid time, the response a plain read serves (fact_answers and fact_answer_stretches).
+/// The stored answers of the facts projection: per fact its folded state (what a write starts from), each claim once
+/// (its state and its part of a response), and, per stretch of valid time, the answer a plain read serves, naming its
+/// claims by id (fact_answers, fact_answer_claims, fact_answer_stretches).
 /// </summary>
 /// <remarks>
 /// Within a stretch every byte of the answer is the same but for two parts that name the day asked: the "asOf" axes
-/// and the explanation's opening sentence (see <see cref="DayDependence"/>). The response is stored in three pieces
-/// around them, and a read fills them in for its day, so it serves exactly what reconciling afresh would.
+/// and the explanation's opening sentence (see <see cref="DayDependence"/>). The response is stored in pieces around
+/// them and around its three claim lists, and a read fills the day's parts in and joins the claims' stored responses,
+/// so it serves exactly what reconciling afresh would. A write then rewrites only the claims it changed and the
+/// stretches' small pieces, not every claim once per stretch, and starts from a state it need not parse again when
+/// this process wrote it last (<see cref="FactStateCache"/>).
 /// </remarks>
 public static class StoredAnswers
 {
@@ -29,17 +37,41 @@ public static class StoredAnswers
     private static readonly string AsOfToken = "\"asOf\":" + JsonSerializer.Serialize(new TimeAxes(null, null, null, null), ResponseJson.Options);
     private const string ExplanationMarker = "stored-answer-explanation-7c1e5a0b";
     private static readonly string ExplanationToken = "\"explanation\":" + JsonSerializer.Serialize(ExplanationMarker, ResponseJson.Options);
+    // The three claim lists follow the explanation; a stretch stores their ids and a read joins the claims in between.
+    private const string ListsToken = ",\"supporting\":[],\"conflicting\":[],\"excluded\":[]";
+    private const string SupportingOpen = ",\"supporting\":[";
+    private const string ConflictingOpen = "],\"conflicting\":[";
+    private const string ExcludedOpen = "],\"excluded\":[";
+    private const string ListClose = "]";
 
-    private sealed record Stretch(DateOnly? From, DateOnly? To, DayDependence Day, string Head, string Middle, string Tail);
+    private sealed record Stretch(DateOnly? From, DateOnly? To, DayDependence Day, string Head, string Middle, string Tail,
+        string[] Supporting, string[] Conflicting, string[] Excluded)
+    {
+        public bool SameAnswerAs(Stretch other) => Day == other.Day && Head == other.Head && Middle == other.Middle && Tail == other.Tail
+            && Supporting.SequenceEqual(other.Supporting) && Conflicting.SequenceEqual(other.Conflicting) && Excluded.SequenceEqual(other.Excluded);
+    }
+
+    // A fact's state but its claims: they are stored one row each, with their place in the order they were recorded.
+    private sealed record StateHead(FactDefinition? Definition, IReadOnlyList<string> DisputeIds);
+
+    // Reads a fact's stored row; its state and claims only when the cache does not already hold that state.
+    private const string LoadColumns =
+        "a.version, a.defined_at, a.updated_at, a.state_key, " +
+        "CASE WHEN a.state_key = {0} THEN NULL ELSE a.state END, " +
+        "CASE WHEN a.state_key = {0} THEN NULL ELSE " +
+        "(SELECT array_agg(c.state ORDER BY c.position) FROM fact_answer_claims c WHERE c.fact_id = a.fact_id) END";
 
     /// <summary>A fact's stored state, or null when none is stored.</summary>
     internal static async Task<StoredFact?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string factId,
         CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT version, state, defined_at, updated_at FROM fact_answers WHERE fact_id = $1", connection, transaction);
+        var cached = FactStateCache.Get(factId);
+        await using var command = new NpgsqlCommand(
+            $"SELECT {string.Format(CultureInfo.InvariantCulture, LoadColumns, "$2")} FROM fact_answers a WHERE a.fact_id = $1", connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = factId });
+        command.Parameters.Add(KeyParameter(cached));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Read(reader, 0) : null;
+        return await reader.ReadAsync(cancellationToken) ? Read(reader, 0, factId, cached) : null;
     }
 
     /// <summary>The stored states of many facts, by fact id; a fact with none stored is missing.</summary>
@@ -47,11 +79,22 @@ public static class StoredAnswers
         IReadOnlyCollection<string> factIds, CancellationToken cancellationToken)
     {
         var stored = new Dictionary<string, StoredFact>(factIds.Count, StringComparer.Ordinal);
+        var ids = factIds.ToArray();
+        var cached = ids.Select(FactStateCache.Get).ToArray();
         await using var command = new NpgsqlCommand(
-            "SELECT fact_id, version, state, defined_at, updated_at FROM fact_answers WHERE fact_id = ANY($1)", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = factIds.ToArray() });
+            $"SELECT k.n, {string.Format(CultureInfo.InvariantCulture, LoadColumns, "k.key")} FROM fact_answers a " +
+            "JOIN unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS k(fact_id, key, n) ON k.fact_id = a.fact_id", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = ids });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = cached.Select(c => c is { } entry ? (object)entry.Key : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid,
+        });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) stored[reader.GetString(0)] = Read(reader, 1);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var i = (int)reader.GetInt64(0) - 1;
+            stored[ids[i]] = Read(reader, 1, ids[i], cached[i]);
+        }
         return stored;
     }
 
@@ -79,40 +122,104 @@ public static class StoredAnswers
         return await LoadForWriteAsync(command, factId, idempotencyKey, cancellationToken);
     }
 
-    private const string LoadForWriteSql =
+    private static readonly string LoadForWriteSql =
         "SELECT $3::text IS NOT NULL AND EXISTS (SELECT 1 FROM stream_idempotency WHERE stream_id = $2 AND idempotency_key = $3), " +
-        "a.version, a.state, a.defined_at, a.updated_at FROM (SELECT 1) one LEFT JOIN fact_answers a ON a.fact_id = $1";
+        $"{string.Format(CultureInfo.InvariantCulture, LoadColumns, "$4")} FROM (SELECT 1) one LEFT JOIN fact_answers a ON a.fact_id = $1";
 
     private static async Task<(StoredFact? Fact, bool KeyUsed)> LoadForWriteAsync(NpgsqlCommand command, string factId, string? idempotencyKey,
         CancellationToken cancellationToken)
     {
+        var cached = FactStateCache.Get(factId);
         command.Parameters.Add(new NpgsqlParameter { Value = factId });
         command.Parameters.Add(new NpgsqlParameter { Value = Fact.StreamId(factId) });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)idempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)idempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(KeyParameter(cached));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.IsDBNull(1) ? null : Read(reader, 1), reader.GetBoolean(0));
+        return (reader.IsDBNull(1) ? null : Read(reader, 1, factId, cached), reader.GetBoolean(0));
     }
 
-    private static StoredFact Read(NpgsqlDataReader reader, int first) => new(
-        FactStateJson.Deserialize(reader.GetString(first + 1)), reader.GetInt64(first),
-        new DateTimeOffset(reader.GetFieldValue<DateTime>(first + 2), TimeSpan.Zero), new DateTimeOffset(reader.GetFieldValue<DateTime>(first + 3), TimeSpan.Zero));
+    private static NpgsqlParameter KeyParameter(FactStateCache.Entry? cached) =>
+        new() { Value = cached is { } entry ? entry.Key : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid };
+
+    private static StoredFact Read(NpgsqlDataReader reader, int first, string factId, FactStateCache.Entry? cached)
+    {
+        var version = reader.GetInt64(first);
+        var definedAt = new DateTimeOffset(reader.GetFieldValue<DateTime>(first + 1), TimeSpan.Zero);
+        var updatedAt = new DateTimeOffset(reader.GetFieldValue<DateTime>(first + 2), TimeSpan.Zero);
+        FactState state;
+        if (reader.IsDBNull(first + 4))
+        {
+            // The row holds the key this process stored with the state it wrote: that state, already parsed.
+            state = cached!.State;
+        }
+        else
+        {
+            var claims = reader.IsDBNull(first + 5) ? [] : reader.GetFieldValue<string[]>(first + 5);
+            state = ParseState(reader.GetString(first + 4), claims);
+            FactStateCache.Put(factId, reader.GetGuid(first + 3), state);
+        }
+        return new StoredFact(state, version, definedAt, updatedAt);
+    }
+
+    /// <summary>A state stored as its head and its claims' rows in the order they were recorded.</summary>
+    internal static FactState ParseState(string head, IReadOnlyList<string> claims)
+    {
+        var stored = JsonSerializer.Deserialize<StateHead>(head, DomainEvents.JsonOptions) ?? throw new JsonException("A stored fact state was null.");
+        var parsed = claims.Select(c => JsonSerializer.Deserialize<ClaimState>(c, DomainEvents.JsonOptions)
+            ?? throw new JsonException("A stored claim was null.")).ToList();
+        return new FactState(stored.Definition,
+            parsed.ToImmutableDictionary(c => c.ClaimId, StringComparer.Ordinal),
+            [.. parsed.Select(c => c.ClaimId)],
+            stored.DisputeIds.ToImmutableHashSet(StringComparer.Ordinal));
+    }
+
+    private static string HeadText(FactState state) => JsonSerializer.Serialize(
+        new StateHead(state.Definition, state.DisputeIds.Order(StringComparer.Ordinal).ToList()), DomainEvents.JsonOptions);
 
     /// <summary>
-    /// Adds to <paramref name="batch"/> the statements that store the fact's state (unless <paramref name="stateChanged"/>
-    /// is false) and replace its answers, reconciled with <paramref name="reliabilities"/>.
+    /// Adds to <paramref name="batch"/> the statements that store the fact's state and answers, reconciled with
+    /// <paramref name="reliabilities"/>, touching the claim rows <paramref name="changes"/> names.
     /// </summary>
     internal static void AddWrites(NpgsqlBatch batch, StoredFact fact, SourceReliabilities reliabilities, IReadOnlyDictionary<string, SourceState> sources,
-        bool stateChanged)
+        ClaimChanges changes)
     {
-        var factId = fact.State.Definition!.FactId;
-        if (stateChanged)
+        var state = fact.State;
+        var factId = state.Definition!.FactId;
+        if (changes.StateChanged)
         {
+            var key = Guid.NewGuid();
             Add(batch,
-                "INSERT INTO fact_answers (fact_id, version, state, defined_at, updated_at) VALUES ($1, $2, $3, $4, $5) " +
+                "INSERT INTO fact_answers (fact_id, version, state, defined_at, updated_at, state_key) VALUES ($1, $2, $3, $4, $5, $6) " +
                 "ON CONFLICT (fact_id) DO UPDATE SET version = excluded.version, state = excluded.state, defined_at = excluded.defined_at, " +
-                "updated_at = excluded.updated_at",
-                factId, fact.Version, FactStateJson.Serialize(fact.State), fact.DefinedAt.UtcDateTime, fact.UpdatedAt.UtcDateTime);
+                "updated_at = excluded.updated_at, state_key = excluded.state_key",
+                factId, fact.Version, HeadText(state), fact.DefinedAt.UtcDateTime, fact.UpdatedAt.UtcDateTime, key);
+            // Kept before the commit: should the transaction roll back, its key is never stored and the entry never matches.
+            FactStateCache.Put(factId, key, state);
+        }
+
+        var rows = changes.Claims is null
+            ? state.ClaimOrder.Select((id, i) => (Id: id, Position: i, Claim: state.Claims[id])).ToList()
+            : changes.Claims.Select(id => (Id: id, Position: state.ClaimOrder.IndexOf(id, StringComparer.Ordinal), Claim: state.Claims[id])).ToList();
+        if (changes.Claims is null && !changes.StateChanged)
+        {
+            // Weights or sources moved: the claims' states stand; a response changes only if its source's title or publisher did.
+            Add(batch,
+                "UPDATE fact_answer_claims c SET response = u.response FROM unnest($2::text[], $3::text[]) AS u(claim_id, response) " +
+                "WHERE c.fact_id = $1 AND c.claim_id = u.claim_id AND c.response IS DISTINCT FROM u.response",
+                factId, rows.Select(r => r.Id).ToArray(), rows.Select(r => ClaimJson(factId, r.Claim, sources)).ToArray());
+        }
+        else
+        {
+            if (changes.Claims is null) Add(batch, "DELETE FROM fact_answer_claims WHERE fact_id = $1", factId);
+            Add(batch,
+                "INSERT INTO fact_answer_claims (fact_id, claim_id, position, state, response) " +
+                "SELECT $1, u.claim_id, u.position, u.state, u.response FROM unnest($2::text[], $3::int[], $4::text[], $5::text[]) " +
+                "AS u(claim_id, position, state, response) " +
+                "ON CONFLICT (fact_id, claim_id) DO UPDATE SET position = excluded.position, state = excluded.state, response = excluded.response",
+                factId, rows.Select(r => r.Id).ToArray(), rows.Select(r => r.Position).ToArray(),
+                rows.Select(r => JsonSerializer.Serialize(r.Claim, DomainEvents.JsonOptions)).ToArray(),
+                rows.Select(r => ClaimJson(factId, r.Claim, sources)).ToArray());
         }
 
         Add(batch, "DELETE FROM fact_answer_stretches WHERE fact_id = $1", factId);
@@ -120,30 +227,39 @@ public static class StoredAnswers
         {
             Add(batch,
                 "INSERT INTO fact_answer_stretches (fact_id, valid_from, valid_to, timeless, reference_carried_from, carried_forward_from, missing, " +
-                "explanation_rest, response_head, response_middle, response_tail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                "explanation_rest, response_head, response_middle, response_tail, supporting_ids, conflicting_ids, excluded_ids) " +
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 factId, s.From, s.To, s.Day.Timeless, s.Day.ReferenceCarriedFrom, s.Day.CarriedForwardFrom, s.Day.Missing, s.Day.Rest,
-                s.Head, s.Middle, s.Tail);
+                s.Head, s.Middle, s.Tail, s.Supporting, s.Conflicting, s.Excluded);
         }
     }
 
-    // Each stretch's response, as the endpoint would write it, cut around its day-dependent parts; neighbours whose
-    // pieces are all equal become one stretch.
+    // A claim as a response lists it: the same bytes it has inside a fact's response.
+    private static string ClaimJson(string factId, ClaimState claim, IReadOnlyDictionary<string, SourceState> sources) =>
+        JsonSerializer.Serialize(ClaimResponse.From(factId, claim, sources), ResponseJson.Options);
+
+    // Each stretch's response, as the endpoint would write it but with its claim lists empty, cut around its
+    // day-dependent parts and its lists; neighbours whose pieces and claim ids are all equal become one stretch.
     private static List<Stretch> Stretches(StoredFact fact, SourceReliabilities reliabilities, IReadOnlyDictionary<string, SourceState> sources)
     {
         var stretches = new List<Stretch>();
+        string[] Present(IEnumerable<string> ids) => ids.Where(fact.State.Claims.ContainsKey).ToArray();
         foreach (var stretch in Reconciler.Stretches(fact.State, reliabilities))
         {
             var response = FactResponse.From(new FactSnapshot(fact.State, fact.Version, stretch.Result, sources, null, null))
-                with { AsOf = new TimeAxes(null, null, null, null), Explanation = ExplanationMarker };
+                with { AsOf = new TimeAxes(null, null, null, null), Explanation = ExplanationMarker, Supporting = [], Conflicting = [], Excluded = [] };
             var json = JsonSerializer.Serialize(response, ResponseJson.Options);
             var asOf = json.IndexOf(AsOfToken, StringComparison.Ordinal);
             var explanation = json.IndexOf(ExplanationToken, asOf, StringComparison.Ordinal);
+            var lists = explanation + ExplanationToken.Length;
+            if (asOf < 0 || explanation < 0 || string.CompareOrdinal(json, lists, ListsToken, 0, ListsToken.Length) != 0)
+                throw new InvalidOperationException("A fact's response no longer has the shape its stored pieces assume.");
             var next = new Stretch(stretch.From, stretch.To, stretch.Day,
                 json[..asOf] + "\"asOf\":",
                 json[(asOf + AsOfToken.Length)..explanation] + "\"explanation\":",
-                json[(explanation + ExplanationToken.Length)..]);
-            if (stretches.Count > 0 && stretches[^1] is var last && last.To == next.From && last.Day == next.Day
-                && last.Head == next.Head && last.Middle == next.Middle && last.Tail == next.Tail)
+                json[(lists + ListsToken.Length)..],
+                Present(stretch.Result.SupportingClaimIds), Present(stretch.Result.ConflictingClaimIds), Present(stretch.Result.ExcludedClaimIds));
+            if (stretches.Count > 0 && stretches[^1] is var last && last.To == next.From && last.SameAnswerAs(next))
                 stretches[^1] = last with { To = next.To };
             else
                 stretches.Add(next);
@@ -154,29 +270,38 @@ public static class StoredAnswers
     /// <summary>
     /// The stored response to a read of the fact on <paramref name="day"/> (asked for <paramref name="validAt"/>, or
     /// without a date), and the version it is at; null when no answer is stored for that day (no such fact, or a day
-    /// before anything is known of it).
+    /// before anything is known of it). One statement: the day's stretch by the index, then its claims by their keys.
     /// </summary>
     public static async Task<(long Version, byte[] Body)?> ReadAsync(NpgsqlDataSource dataSource, string factId, DateOnly day, DateOnly? validAt,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var command = dataSource.CreateCommand(
-            "SELECT a.version, s.timeless, s.reference_carried_from, s.carried_forward_from, s.missing, s.explanation_rest, " +
-            "s.response_head, s.response_middle, s.response_tail FROM fact_answers a " +
-            "JOIN fact_answer_stretches s ON s.fact_id = a.fact_id " +
+            "SELECT s.version, s.timeless, s.reference_carried_from, s.carried_forward_from, s.missing, s.explanation_rest, " +
+            "s.response_head, s.response_middle, s.response_tail, " +
+            $"{ClaimsOf("s.supporting_ids")}, {ClaimsOf("s.conflicting_ids")}, {ClaimsOf("s.excluded_ids")} FROM (" +
+            "SELECT a.version, s.* FROM fact_answers a JOIN fact_answer_stretches s ON s.fact_id = a.fact_id " +
             "WHERE a.fact_id = $1 AND (s.valid_from IS NULL OR s.valid_from <= $2) AND (s.valid_to IS NULL OR $2 < s.valid_to) " +
-            "ORDER BY s.valid_from DESC NULLS LAST LIMIT 1");
+            "ORDER BY s.valid_from DESC NULLS LAST LIMIT 1) s");
         command.Parameters.Add(new NpgsqlParameter { Value = factId });
         command.Parameters.Add(new NpgsqlParameter { Value = day });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
         DateOnly? Date(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateOnly>(i);
+        string Text(int i) => reader.IsDBNull(i) ? "" : reader.GetString(i);
         var dependence = new DayDependence(reader.GetBoolean(1), Date(2), Date(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5));
         var asOf = JsonSerializer.Serialize(new TimeAxes(validAt, null, dependence.ReferenceDate(day), dependence.CarriedForwardFrom), ResponseJson.Options);
         var explanation = JsonSerializer.Serialize(dependence.Explanation(day, validAt), ResponseJson.Options);
-        var body = string.Concat(reader.GetString(6), asOf, reader.GetString(7), explanation, reader.GetString(8));
+        var body = new StringBuilder(reader.GetString(6)).Append(asOf).Append(reader.GetString(7)).Append(explanation)
+            .Append(SupportingOpen).Append(Text(9)).Append(ConflictingOpen).Append(Text(10)).Append(ExcludedOpen).Append(Text(11))
+            .Append(ListClose).Append(reader.GetString(8)).ToString();
         return (reader.GetInt64(0), Encoding.UTF8.GetBytes(body));
     }
+
+    // The stored responses of the claims a stretch names, in its order, joined as a JSON list's items.
+    private static string ClaimsOf(string ids) =>
+        $"(SELECT string_agg(c.response, ',' ORDER BY u.n) FROM unnest({ids}) WITH ORDINALITY AS u(claim_id, n) " +
+        "JOIN fact_answer_claims c ON c.fact_id = s.fact_id AND c.claim_id = u.claim_id)";
 
     private static void Add(NpgsqlBatch batch, string sql, params object?[] values)
     {
@@ -184,4 +309,16 @@ public static class StoredAnswers
         foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
         batch.BatchCommands.Add(command);
     }
+}
+
+/// <summary>Which of a fact's stored claim rows a write must touch.</summary>
+/// <param name="StateChanged">The fact's state moved on (events were taken in): its head is written with a new key.</param>
+/// <param name="Claims">The claims whose state changed; null for every claim.</param>
+internal sealed record ClaimChanges(bool StateChanged, IReadOnlyList<string>? Claims)
+{
+    /// <summary>A fact folded afresh: every claim row is written anew.</summary>
+    public static ClaimChanges All { get; } = new(true, null);
+
+    /// <summary>Only weights or sources moved: the state stands, claim responses may change.</summary>
+    public static ClaimChanges AnswersOnly { get; } = new(false, null);
 }

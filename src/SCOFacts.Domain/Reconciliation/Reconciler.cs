@@ -111,6 +111,19 @@ public static class Reconciler
             return new Selection([.. newest, .. beside], latest);
         }
 
+        /// <summary>
+        /// The claims that can speak for <paramref name="day"/> or be set aside on it, in their order. A claim that starts
+        /// later cannot; nor can one that ended by the latest start among the claims that count on the day: it covers
+        /// neither the day nor that start (nor any later start a selection may carry forward from), and is not among
+        /// the latest itself.
+        /// </summary>
+        public List<ClaimState> RelevantOn(List<ClaimState> claims, DateOnly day)
+        {
+            var started = claims.Where(c => StartOf(c) <= day).ToList();
+            var floor = started.Where(c => c.IsActiveOn(day) && !Empty(c)).Select(StartOf).DefaultIfEmpty(DateOnly.MinValue).Max();
+            return started.Where(c => c.ValidTime.Range.End is not { } end || end > floor).ToList();
+        }
+
         /// <summary>The latest day the claims speak of: where a read without a date lands when no today is given.</summary>
         public DateOnly LatestDay(IEnumerable<ClaimState> claims) => claims
             .Select(c => c.ValidTime.Range.End is { } end ? end.AddDays(-1) : StartOf(c))
@@ -140,9 +153,15 @@ public static class Reconciler
     private static (FactReconciliation Result, DayDependence Day) Answer(FactState fact, FactDefinition definition, ISourceReliabilities reliabilities,
         DateOnly? validAt, DateOnly? today)
     {
-
         var claims = fact.Claims.Values.OrderBy(c => c.ClaimId, StringComparer.Ordinal).ToList();
-        var span = new ValidSpan(definition, claims);
+        return Answer(definition, new ValidSpan(definition, claims), claims, reliabilities, validAt, today);
+    }
+
+    // The span is the whole fact's; the claims (by id) may leave out any that can neither speak for the day nor be set
+    // aside on it (see ValidSpan.RelevantOn): the answer is the same.
+    private static (FactReconciliation Result, DayDependence Day) Answer(FactDefinition definition, ValidSpan span, List<ClaimState> claims,
+        ISourceReliabilities reliabilities, DateOnly? validAt, DateOnly? today)
+    {
         var day = validAt ?? today ?? span.LatestDay(claims);
         bool Agree(ClaimState a, ClaimState b) =>
             definition.TryNormalise(a.Value, out var x, out _) && definition.TryNormalise(b.Value, out var y, out _) && x.IsCompatibleWith(y);
@@ -244,7 +263,7 @@ public static class Reconciler
             return [];
         }
 
-        var claims = fact.Claims.Values.ToList();
+        var claims = fact.Claims.Values.OrderBy(c => c.ClaimId, StringComparer.Ordinal).ToList();
         var span = new ValidSpan(definition, claims);
         var scoped = claims.SelectMany(c => c.Disputes).Select(d => d.ExcludedFrom).OfType<DateOnly>();
         var bounds = span.Timeless
@@ -257,7 +276,8 @@ public static class Reconciler
             DateOnly? to = i + 1 < bounds.Count ? bounds[i + 1] : null;
             // An open first stretch (timeless facts only) is asked on its last day; a timeless answer never names the day.
             var day = bounds[i] ?? (to is { } end ? end.AddDays(-1) : span.Origin);
-            var (result, dependence) = Answer(fact, definition, reliabilities, null, day);
+            // A fact with many claims over many years has many stretches, each spoken for by few of them.
+            var (result, dependence) = Answer(definition, span, span.Timeless ? claims : span.RelevantOn(claims, day), reliabilities, null, day);
             stretches.Add(new AnswerStretch(bounds[i], to, result, dependence));
         }
 

@@ -15,11 +15,27 @@ namespace SCOFacts.Api.Tests.Upgrade;
 /// </summary>
 public class ReleaseDatabaseFactory : ApiFactory
 {
-    /// <summary>The fixture's folder.</summary>
-    public static string Folder => Path.Combine(RepoPaths.Root, "tests", "fixtures", "release-0011");
+    /// <summary>Release 0011's database.</summary>
+    public ReleaseDatabaseFactory() : this("release-0011", "events") { }
 
-    /// <summary>answers.json: what release 0011 served, fact by fact.</summary>
-    public JsonObject Answers { get; } = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "answers.json")))!.AsObject();
+    /// <summary>The database of the release whose fixture is in tests/fixtures/<paramref name="release"/>.</summary>
+    /// <param name="release">The fixture's folder name.</param>
+    /// <param name="eventTable">The table that release kept its events in.</param>
+    protected ReleaseDatabaseFactory(string release, string eventTable)
+    {
+        Folder = Path.Combine(RepoPaths.Root, "tests", "fixtures", release);
+        EventTable = eventTable;
+        Answers = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "answers.json")))!.AsObject();
+    }
+
+    /// <summary>The fixture's folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>The table the release kept its events in.</summary>
+    public string EventTable { get; }
+
+    /// <summary>answers.json: what the release served, fact by fact.</summary>
+    public JsonObject Answers { get; }
 
     /// <summary>How many events the dump holds, counted before the app started.</summary>
     public long EventsInDump { get; private set; }
@@ -27,7 +43,7 @@ public class ReleaseDatabaseFactory : ApiFactory
     protected override async Task OnDatabaseCreatedAsync(TestDatabase database)
     {
         await PlainSqlDump.RestoreAsync(database.ConnectionString, Path.Combine(Folder, "scofacts.sql.gz"));
-        await using var command = database.DataSource.CreateCommand("select count(*) from events");
+        await using var command = database.DataSource.CreateCommand($"select count(*) from {EventTable}");
         EventsInDump = (long)(await command.ExecuteScalarAsync())!;
     }
 
