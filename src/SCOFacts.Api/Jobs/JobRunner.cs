@@ -79,20 +79,35 @@ public sealed partial class JobRunner(JobStore jobs, SeedLoader loader, TrustPro
                     await jobs.FinishAsync(jobId, 1, run, null, CancellationToken.None);
                     break;
                 default:
-                    await jobs.FinishAsync(jobId, 0, null, Error(JobFailed, $"No runner for jobs of kind '{job.Kind}'."), CancellationToken.None);
+                    await jobs.FinishAsync(jobId, null, null, Error(JobFailed, $"No runner for jobs of kind '{job.Kind}'."), CancellationToken.None);
                     break;
             }
         }
         catch (Exception e) when (stopping.IsCancellationRequested)
         {
             LogInterrupted(logger, jobId);
+            await TryRequeueAsync(jobId);
             throw new JobInterruptedException(jobId, e);
         }
         catch (Exception e)
         {
             // Any other failure ends the job: retrying the message would fail the same way, and the job would never end.
             LogFailed(logger, jobId, e);
-            await jobs.FinishAsync(jobId, 0, null, Error(JobFailed, e.Message), CancellationToken.None);
+            await jobs.FinishAsync(jobId, null, null, Error(JobFailed, e.Message), CancellationToken.None);
+        }
+    }
+
+    // The row says queued again while the job waits for its next run; should the database be gone too, it says running until then.
+    private async Task TryRequeueAsync(Guid jobId)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await jobs.RequeueAsync(jobId, timeout.Token);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException)
+        {
+            LogRequeueFailed(logger, jobId, e);
         }
     }
 
@@ -107,7 +122,7 @@ public sealed partial class JobRunner(JobStore jobs, SeedLoader loader, TrustPro
         }
         catch (Exception e)
         {
-            await jobs.FinishAsync(jobId, 0, null, Error(JobFailed, e.Message), CancellationToken.None);
+            await jobs.FinishAsync(jobId, null, null, Error(JobFailed, e.Message), CancellationToken.None);
             throw;
         }
     }
@@ -141,6 +156,9 @@ public sealed partial class JobRunner(JobStore jobs, SeedLoader loader, TrustPro
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} interrupted by the host stopping; it runs again")]
     private static partial void LogInterrupted(ILogger logger, Guid jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not mark job {JobId} queued again; it shows running until its next run")]
+    private static partial void LogRequeueFailed(ILogger logger, Guid jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} failed")]
     private static partial void LogFailed(ILogger logger, Guid jobId, Exception exception);

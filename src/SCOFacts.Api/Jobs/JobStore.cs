@@ -101,19 +101,31 @@ public sealed class JobStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Ends a running job: succeeded with its result, or failed with its error (and whatever result it has).</summary>
-    public async Task FinishAsync(Guid id, long done, object? result, JobError? error, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends a running job: succeeded with its result, or failed with its error (and whatever result it has). <paramref name="done"/>
+    /// is how far it got; null keeps the last progress written (a job that broke off).
+    /// </summary>
+    public async Task FinishAsync(Guid id, long? done, object? result, JobError? error, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            UPDATE jobs SET state = $2, finished_at = now(), done = $3, total = greatest(coalesce(total, 0), $3), rate = CASE WHEN started_at IS NULL THEN NULL
-                ELSE $3 / greatest(extract(epoch FROM now() - started_at)::double precision, 0.001) END, eta = NULL, result = $4::jsonb, error = $5::jsonb
+            UPDATE jobs SET state = $2, finished_at = now(), done = coalesce($3, done), total = greatest(total, $3),
+                rate = coalesce($3, done) / greatest(extract(epoch FROM now() - coalesce(started_at, created_at))::double precision, 0.001),
+                eta = NULL, result = $4::jsonb, error = $5::jsonb
             WHERE job_id = $1 AND state = 'running'
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = error is null ? JobStates.Succeeded : JobStates.Failed });
-        command.Parameters.Add(new NpgsqlParameter { Value = done });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)done ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = Json(result), NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = Json(error), NpgsqlDbType = NpgsqlDbType.Text });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Puts a running job back in the queue: its attempt was cut short and its message will run it again.</summary>
+    public async Task RequeueAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE jobs SET state = 'queued', rate = NULL, eta = NULL WHERE job_id = $1 AND state = 'running'");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
