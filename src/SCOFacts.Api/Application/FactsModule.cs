@@ -9,6 +9,7 @@ using SCOFacts.Api.Facts;
 using SCOFacts.Api.Feed;
 using SCOFacts.Api.History;
 using SCOFacts.Api.Http;
+using SCOFacts.Api.Jobs;
 using SCOFacts.Api.Platform;
 using SCOFacts.Api.Publishing;
 using SCOFacts.Api.ReadModels;
@@ -134,6 +135,7 @@ public static class FactsModule
         app.MapTrustApi();
         app.MapSubscriptionsApi();
         app.MapFactChangesApi();
+        app.MapJobsApi();
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using SCOFacts.Api.Application;
+using SCOFacts.Api.Jobs;
 using SCOFacts.Api.Storage;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Seeding;
@@ -114,11 +115,13 @@ internal sealed class ImportVerb : FactsVerb
             await context.Error.WriteLineAsync($"No file {file}.");
             return CliVerbs.Failure;
         }
-        var loader = context.Services.GetRequiredService<SeedLoader>();
         var items = SeedSet.ReadImportFile(file);
-        await context.Out.WriteLineAsync($"Importing {items.Count} items from {file} as {Principal}.");
-        var summary = await loader.ImportAsync(items, "import", Principal, new CliProgress(context.Error, "import", items.Count, "items"),
-            cancellationToken);
+        // The run is a job like an HTTP import, so GET /api/jobs/{id} shows it, its progress while it runs and its result after.
+        var job = await context.Services.GetRequiredService<JobStore>().CreateAsync(Guid.CreateVersion7(), JobKinds.Import, Principal,
+            $"import {Path.GetFileName(file)} from the command line", "items", items.Count, null, running: true, cancellationToken: cancellationToken);
+        await context.Out.WriteLineAsync($"Importing {items.Count} items from {file} as {Principal}: job {job.Id} (GET /api/jobs/{job.Id}).");
+        var summary = await context.Services.GetRequiredService<JobRunner>().ImportInPlaceAsync(job.Id, items, Principal,
+            new CliProgress(context.Error, "import", items.Count, "items"), cancellationToken);
         foreach (var conflict in summary.Conflicts) await context.Out.WriteLineAsync($"conflict: {conflict}");
         foreach (var rejected in summary.Rejected) await context.Out.WriteLineAsync($"rejected: {rejected}");
         await context.Out.WriteLineAsync(summary.ToString());

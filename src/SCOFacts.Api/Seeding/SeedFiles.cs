@@ -57,9 +57,12 @@ public sealed record SeedSet(
     /// Reads an import file: a JSON array, or JSON Lines with one object per line. Each object is a source, a fact or a claim
     /// in the seeds' format, told apart by its fields (a claim names its "fact", a fact its "valueType", a source its "publisher").
     /// </summary>
-    public static IReadOnlyList<ImportItem> ReadImportFile(string path)
+    public static IReadOnlyList<ImportItem> ReadImportFile(string path) => ReadImportText(File.ReadAllText(path));
+
+    /// <summary>Reads an import file's content (see <see cref="ReadImportFile"/>): what an HTTP import sends as its body.</summary>
+    public static IReadOnlyList<ImportItem> ReadImportText(string text)
     {
-        var text = File.ReadAllText(path);
+        ArgumentNullException.ThrowIfNull(text);
         var items = new List<ImportItem>();
         if (text.TrimStart().StartsWith('['))
         {

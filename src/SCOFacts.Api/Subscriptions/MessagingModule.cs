@@ -3,6 +3,8 @@ using JasperFx.CodeGeneration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using SCOFacts.Api.Jobs;
+using SCOFacts.Api.Platform;
 using Wolverine;
 using Wolverine.Postgresql;
 using Wolverine.Runtime;
@@ -48,6 +50,12 @@ public static class MessagingModule
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelease>());
         services.AddSingleton<AnswerChangeOutbox>();
         services.AddHostedService<DeadLetterSampler>();
+        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section);
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<JobQueue>();
+        services.AddSingleton<JobRunner>();
+        services.AddProblemKind(JobRunner.JobFailed);
+        services.AddProblemKind(JobRunner.ImportIncomplete);
         services.AddHttpClient(DeliverWebhookHandler.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
 
         services.AddWolverine(ExtensionDiscovery.ManualOnly, options =>
@@ -57,9 +65,11 @@ public static class MessagingModule
             options.Durability.MessageStorageSchemaName = Schema;
             options.Discovery.DisableConventionalDiscovery()
                 .IncludeType<FactAnswerChangedHandler>()
-                .IncludeType<DeliverWebhookHandler>();
+                .IncludeType<DeliverWebhookHandler>()
+                .IncludeType<RunJobHandler>();
             options.PublishMessage<FactAnswerChanged>().ToLocalQueue(AnswerChangesQueue).UseDurableInbox();
             options.PublishMessage<DeliverWebhook>().ToLocalQueue(DeliveriesQueue).UseDurableInbox();
+            options.PublishMessage<RunJob>().ToLocalQueue(JobQueue.QueueName).UseDurableInbox();
             // Over the application's data source, known only once the database has been found or started; the
             // schema comes from migrations/, never from here.
             options.PersistMessagesWithPostgresqlUsingDataSourceFromContainer(sp => sp.GetRequiredService<NpgsqlDataSource>(), Schema)
@@ -86,6 +96,10 @@ public static class MessagingModule
             // Changes are handled in the order their writes committed, so the stream and the fan-out keep that order.
             options.LocalQueue(AnswerChangesQueue).Sequential();
             options.LocalQueue(DeliveriesQueue).MaximumParallelMessages(Math.Max(1, webhooks.Parallelism));
+            // Jobs are long and each uses the database hard: one at a time per process.
+            options.LocalQueue(JobQueue.QueueName).Sequential();
+            // A job cut short by the host stopping is stored again for a second run, here after a restart or on another process.
+            options.OnException<JobInterruptedException>().ScheduleRetryIndefinitely(TimeSpan.FromSeconds(1));
 
             // Short pauses are waited out in place, longer ones reschedule through the inbox; after the last attempt
             // the delivery is dead-lettered.

@@ -142,7 +142,23 @@ public sealed class LearnedTrustTests(ApiFactory factory) : IClassFixture<ApiFac
 
         using var refused = await factory.Checker.PostAsync("/api/trust/estimations", null);
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        var run = await PostAsync(factory.Editor, "/api/trust/estimations", null);
+        // The estimation runs as a job: 202, where to watch it, and the run as the job's result once it has succeeded.
+        using var accepted = await factory.Editor.PostAsJsonAsync("/api/trust/estimations", new { reason = "checking the daemon" });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var location = accepted.Headers.Location?.OriginalString;
+        var queued = await accepted.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal($"/api/jobs/{queued.GetProperty("id").GetString()}", location);
+        Assert.Equal("trust-estimation", queued.GetProperty("kind").GetString());
+        Assert.Equal("checking the daemon", queued.GetProperty("reason").GetString());
+        Assert.Equal("editor:test-editor", queued.GetProperty("requestedBy").GetString());
+        JsonElement job = default;
+        await SCOFacts.Testing.Wait.UntilAsync(async () =>
+        {
+            job = await factory.Anonymous.GetFromJsonAsync<JsonElement>(location);
+            return job.GetProperty("state").GetString() is "succeeded" or "failed";
+        }, Timeout, "the estimation job has ended");
+        Assert.Equal("succeeded", job.GetProperty("state").GetString());
+        var run = job.GetProperty("result");
 
         Assert.Equal(0, run.GetProperty("sourcesChanged").GetInt32());
         Assert.True(run.GetProperty("claims").GetInt32() >= 4 + (HistoryFacts * 6));
