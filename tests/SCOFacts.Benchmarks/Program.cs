@@ -3,11 +3,12 @@ using SCOFacts.Benchmarks.Desk;
 using SCOFacts.Benchmarks.EventStoreBench;
 using SCOFacts.Benchmarks.Fixtures;
 using SCOFacts.Benchmarks.LedgerBench;
+using SCOFacts.Benchmarks.NodesBench;
 using SCOFacts.Benchmarks.Quality;
 using SCOFacts.Benchmarks.TrustBench;
 using SCOFacts.Benchmarks.WebhooksBench;
 
-// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust|api|webhooks] [--quick] [--appends-only] [--claims N]
+// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust|api|webhooks|nodes] [--quick] [--appends-only] [--claims N]
 //   eventstore      the event store against raw Npgsql baselines (the default)
 //   ledger          the ledger's sealer catching up against a raw INSERT of the same rows; proof sizes; catch-up on
 //                   Marten's daemon (the sealer, and a no-op projection) against a raw SELECT loop over mt_events
@@ -16,6 +17,8 @@ using SCOFacts.Benchmarks.WebhooksBench;
 //   trust           50,000 claims imported on the real host: trust catch-up and a forced estimation against the bare estimator
 //   --claims N      trust suite only: import the first N claims of the data set instead
 //   api             GET /api/facts/{id} against /health/live at 16 connections; a claim on a 1,500-claim fact against a 3-claim one
+//   nodes           three API processes on one database: kill -9 of the node running the sealer to sealing resumed,
+//                   against a clean stop of the same node (3 runs)
 //   webhooks        an editor's rating that flips a verdict to its webhook delivered on loopback, against a bare POST to the same receiver
 //   fixture release-0011 DIR   not a measurement: writes the release's frozen database dump and answers (tests/fixtures/release-0011/README.md)
 //   --quick         every workload scaled down about 20x: a smoke run, not a measurement
@@ -49,11 +52,14 @@ switch (suite)
     case "webhooks":
         return await WebhookSuite.RunAsync(quick);
 
+    case "nodes":
+        return await FailoverSuite.RunAsync(quick);
+
     case "quality":
         QualityBenchmark.Run(Console.Out);
         return 0;
 
     default:
-        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger, quality, desk, trust, api or webhooks, optionally with --quick; or fixture.");
+        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger, quality, desk, trust, api, webhooks or nodes, optionally with --quick; or fixture.");
         return 2;
 }
