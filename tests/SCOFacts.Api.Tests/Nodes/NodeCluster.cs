@@ -121,6 +121,13 @@ public sealed class NodeCluster : IAsyncDisposable
     private static ShardName Shard(string identity) =>
         ShardName.TryParse(identity, out var shard) && shard is not null ? shard : throw new ArgumentException($"'{identity}' is no shard name.", nameof(identity));
 
+    /// <summary>Whether every shard is held by exactly one connection of a node in <paramref name="nodes"/>.</summary>
+    public async Task<bool> EachShardHeldOnceByAsync(IEnumerable<ApiProcess> nodes)
+    {
+        var names = nodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        return (await ShardHoldersAsync()).Values.All(h => h.Count == 1 && names.Contains(h[0].Node));
+    }
+
     /// <summary>The one node holding every shard, or null while they are free or split.</summary>
     public async Task<string?> HolderOfAllShardsAsync()
     {
