@@ -4,11 +4,12 @@ using SCOFacts.Benchmarks.Desk;
 using SCOFacts.Benchmarks.EventStoreBench;
 using SCOFacts.Benchmarks.Fixtures;
 using SCOFacts.Benchmarks.LedgerBench;
+using SCOFacts.Benchmarks.NodesBench;
 using SCOFacts.Benchmarks.Quality;
 using SCOFacts.Benchmarks.TrustBench;
 using SCOFacts.Benchmarks.WebhooksBench;
 
-// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust|api|webhooks|coldstart] [--quick] [--claims N] [--knownat-only] [--marten-only]
+// Usage: dotnet run -c Release --project tests/SCOFacts.Benchmarks [eventstore|ledger|quality|desk|trust|api|webhooks|coldstart|nodes] [--quick] [--claims N] [--knownat-only] [--marten-only]
 //   eventstore      appends on Marten (the product's event store) against a raw INSERT of the same events (the default)
 //   ledger          the ledger's sealer catching up against a raw INSERT of the same rows; proof sizes; catch-up on
 //                   Marten's daemon (the sealer, and a no-op projection) against a raw SELECT loop over mt_events
@@ -21,6 +22,8 @@ using SCOFacts.Benchmarks.WebhooksBench;
 //                   16 clients posting claims to one fact (share of 2xx, rps) against 16 clients on a fact each
 //   --marten-only   ledger suite only: the catch-up rows on Marten's daemon alone
 //   --knownat-only  api suite only: the knownAt row alone (to repeat it for its spread)
+//   nodes           three API processes on one database: kill -9 of the node running the sealer to sealing resumed,
+//                   against a clean stop of the same node (3 runs)
 //   webhooks        an editor's rating that flips a verdict to its webhook delivered on loopback, against a bare POST to the same receiver
 //   coldstart       the API as a real process (Production, pre-generated code) to its first answered GET, against starting it for `help`
 //   fixture release-0011 DIR   not a measurement: writes the release's frozen database dump and answers (tests/fixtures/release-0011/README.md)
@@ -56,11 +59,14 @@ switch (suite)
     case "coldstart":
         return await ColdStartSuite.RunAsync(quick);
 
+    case "nodes":
+        return await FailoverSuite.RunAsync(quick);
+
     case "quality":
         QualityBenchmark.Run(Console.Out);
         return 0;
 
     default:
-        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger, quality, desk, trust, api, webhooks or coldstart, optionally with --quick; or fixture.");
+        Console.Error.WriteLine($"Unknown benchmark suite '{suite}'. Use: eventstore (default), ledger, quality, desk, trust, api, webhooks, coldstart or nodes, optionally with --quick; or fixture.");
         return 2;
 }

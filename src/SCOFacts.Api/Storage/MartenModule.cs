@@ -35,6 +35,10 @@ public static class MartenModule
             // Only a host that asked for the daemon runs it, and only while its settings leave it on.
             var daemon = sp.GetService<DaemonHost>() is not null && configuration.GetValue(DaemonHost.EnabledSetting, true);
             options.Projections.AsyncMode = daemon ? DaemonMode.HotCold : DaemonMode.Disabled;
+            // A node without shards polls for them this often: after a node dies, its advisory locks are free as soon
+            // as PostgreSQL drops its connections, so this bounds how long the sealer and trust stand still.
+            var nodes = configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
+            options.Projections.LeadershipPollingTime = (int)Math.Clamp(nodes.LeadershipPolling.TotalMilliseconds, 50, int.MaxValue);
             return options;
         });
         return services;

@@ -76,7 +76,9 @@ public static class MessagingModule
                 .OverrideAutoCreateResources(AutoCreate.None);
         });
         // Settings are read when the runtime is built, after test hosts and configuration files had their say.
-        services.AddSingleton<IWolverineExtension>(sp => new ConfiguredMessaging(sp.GetRequiredService<IOptions<WebhookOptions>>().Value, typeLoadMode));
+        services.AddOptions<Storage.NodeOptions>().BindConfiguration(Storage.NodeOptions.Section);
+        services.AddSingleton<IWolverineExtension>(sp => new ConfiguredMessaging(sp.GetRequiredService<IOptions<WebhookOptions>>().Value,
+            sp.GetRequiredService<IOptions<Storage.NodeOptions>>().Value, typeLoadMode));
 
         return services;
     }
@@ -88,11 +90,19 @@ public static class MessagingModule
     }
 
     /// <summary>The parts of Wolverine's configuration that come from settings.</summary>
-    internal sealed class ConfiguredMessaging(WebhookOptions webhooks, TypeLoadMode typeLoadMode) : IWolverineExtension
+    internal sealed class ConfiguredMessaging(WebhookOptions webhooks, Storage.NodeOptions nodes, TypeLoadMode typeLoadMode) : IWolverineExtension
     {
         public void Configure(WolverineOptions options)
         {
             options.CodeGeneration.TypeLoadMode = typeLoadMode;
+            // A node killed outright leaves its inbox rows owned by it: they are released once its heartbeat is
+            // StaleAfter old (plus two heartbeats, for the leader to be sure) and the next orphan sweep runs. The
+            // defaults (one minute, and more) would leave answer changes of a dead node undelivered that long.
+            options.Durability.HealthCheckPollingTime = nodes.Heartbeat;
+            options.Durability.FirstHealthCheckExecution = nodes.Heartbeat;
+            options.Durability.StaleNodeTimeout = nodes.StaleAfter;
+            options.Durability.OrphanedMessageSweepPollingTime = nodes.OrphanSweep;
+            options.Durability.NodeReassignmentPollingTime = nodes.OrphanSweep;
             // Changes are handled in the order their writes committed, so the stream and the fan-out keep that order.
             options.LocalQueue(AnswerChangesQueue).Sequential();
             options.LocalQueue(DeliveriesQueue).MaximumParallelMessages(Math.Max(1, webhooks.Parallelism));
