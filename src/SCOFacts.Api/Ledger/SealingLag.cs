@@ -57,36 +57,21 @@ public sealed class SealingLagMonitor(LedgerReader ledger, ILedgerEventLog event
     }
 }
 
-/// <summary>
-/// Samples the sealing lag for the gauges every <see cref="LedgerOptions.LagSampleInterval"/>: a gauge is read
-/// synchronously at each scrape, and measuring takes queries.
-/// </summary>
-internal sealed partial class SealingLagSampler(
+/// <summary>Samples the sealing lag for the gauges every <see cref="LedgerOptions.LagSampleInterval"/>.</summary>
+internal sealed class SealingLagSampler(
     SealingLagMonitor monitor,
     ScoFactsMetrics metrics,
     IOptions<LedgerOptions> options,
-    ILogger<SealingLagSampler> logger) : BackgroundService
+    ILogger<SealingLagSampler> logger) : GaugeSampler(options.Value.LagSampleInterval, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.LagSampleInterval);
-        do
-        {
-            try
-            {
-                metrics.ReportSealingLag(await monitor.MeasureAsync(stoppingToken));
-            }
-            catch (Exception e) when (DatabaseFailures.IsUnavailable(e) || e is PostgresException { SqlState: PostgresErrorCodes.UndefinedTable })
-            {
-                // Until the event table exists there is nothing to lag behind; while the database is away the last sample stands.
-                LogSampleFailed(logger, e.GetBaseException().Message);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
+    protected override string What => "the ledger's sealing lag";
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not sample the ledger's sealing lag: {Reason}")]
-    private static partial void LogSampleFailed(ILogger logger, string reason);
+    protected override async Task SampleAsync(CancellationToken cancellationToken) =>
+        metrics.ReportSealingLag(await monitor.MeasureAsync(cancellationToken));
+
+    // Until the event table exists there is nothing to lag behind.
+    protected override bool IsExpected(Exception exception) =>
+        base.IsExpected(exception) || exception is PostgresException { SqlState: PostgresErrorCodes.UndefinedTable };
 }
 
 /// <summary>Readiness includes the sealing lag: Degraded once the oldest unsealed event is older than the configured threshold.</summary>
