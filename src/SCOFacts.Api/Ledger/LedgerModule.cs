@@ -25,6 +25,9 @@ public static class LedgerModule
         services.AddHostedService(sp => sp.GetRequiredService<LedgerCheckpointSigner>());
         services.AddHostedService<SealingLagSampler>();
         services.AddReadinessCheck<SealingLagHealthCheck>("ledger-sealing");
+        services.AddSingleton<LedgerVerification>();
+        services.AddHostedService(sp => sp.GetRequiredService<LedgerVerification>());
+        services.AddReadinessCheck<LedgerVerificationHealthCheck>("ledger-verification");
         services.AddProblemKind(LedgerApi.BeyondTreeHead);
         return builder;
     }

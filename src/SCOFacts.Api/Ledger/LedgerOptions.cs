@@ -23,6 +23,12 @@ public sealed class LedgerOptions
     /// <summary>Readiness reports Degraded once the oldest unsealed event is older than this.</summary>
     public TimeSpan SealingLagDegradedAfter { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How often the whole ledger is verified in the background against the event table (every event a leaf exactly
+    /// once, every leaf its event's bytes, nodes and checkpoints agreeing); a failure turns readiness Unhealthy.
+    /// </summary>
+    public TimeSpan VerifyInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>The schema holding the event table (<c>mt_events</c>) the sealing lag is measured against.</summary>
     public string EventSchema { get; set; } = "public";
 }
