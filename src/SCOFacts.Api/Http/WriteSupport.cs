@@ -11,6 +11,23 @@ namespace SCOFacts.Api.Http;
 /// <summary>What the resource endpoints do the same way: metadata, preconditions, refusals, paging and time-axis parameters.</summary>
 public static class WriteSupport
 {
+    /// <summary>The whole request body as text, read strictly as UTF-8; null when its bytes are not valid UTF-8.</summary>
+    public static async Task<string?> ReadUtf8BodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        try
+        {
+            return new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true)
+                .GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A domain refusal as a problem: 422 for bad input, 404 for a missing thing, 409 for a state conflict; <c>code</c> says which rule.</summary>
     public static IResult Problem(Rejection rejection)
     {

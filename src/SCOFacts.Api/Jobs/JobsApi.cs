@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using SCOFacts.Api.Http;
 using SCOFacts.Api.Platform;
 using SCOFacts.Api.ReadModels;
@@ -80,17 +79,8 @@ public static class JobsApi
         var request = context.Request;
         if (request.ContentType is not { } type || !ImportMediaTypes.Any(m => type.StartsWith(m, StringComparison.OrdinalIgnoreCase)))
             return Problems.Of(ProblemKinds.UnsupportedMediaType, $"Send the import file as {string.Join(", ", ImportMediaTypes)} (UTF-8).");
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
-        string text;
-        try
-        {
-            text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        }
-        catch (DecoderFallbackException)
-        {
+        if (await WriteSupport.ReadUtf8BodyAsync(request, cancellationToken) is not { } text)
             return Problems.Malformed("The import file is not valid UTF-8.");
-        }
         if (string.IsNullOrWhiteSpace(text))
             return Problems.Malformed("The import file is empty: send a JSON array or JSON Lines of sources, facts and claims.");
 

@@ -1,5 +1,4 @@
 using SCOFacts.Api.Storage;
-using System.Text;
 using SCOFacts.Api.Application;
 using SCOFacts.Api.Http;
 using SCOFacts.Api.Platform;
@@ -64,17 +63,8 @@ public static class SourceDocumentApi
         var request = context.Request;
         if (request.ContentType is not { } type || !type.StartsWith(TextPlain, StringComparison.OrdinalIgnoreCase))
             return Problems.Of(ProblemKinds.UnsupportedMediaType, "Send the document as text/plain (UTF-8).");
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
-        string text;
-        try
-        {
-            text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        }
-        catch (DecoderFallbackException)
-        {
+        if (await WriteSupport.ReadUtf8BodyAsync(request, cancellationToken) is not { } text)
             return Problems.Malformed("The document is not valid UTF-8.");
-        }
 
         // Sending the attached text again is a no-op answered 200; the first attachment is 201.
         var before = await documents.GetAsync(sourceId, cancellationToken);
