@@ -27,6 +27,11 @@ public sealed class ReleasedMigrationTests
         ["0013_event_log_guard.sql"] = "05d910a978dad6a48d52164a2e6a182fdc6272b3c74c4b64d9a9290222bf76cf",
         ["0014_trust_weight_moves.sql"] = "9660c20156868d2569f5b45cf3838e4fcb544bd351215d8aa8a4700aa1cbe377",
         ["0015_stored_answers.sql"] = "98ed69ec889ff23e65fa8e873355449a587e6897b08dab6d10769f2efa865fcc",
+        ["0016_answer_claims.sql"] = "3ed5cfbd8ced85ead5cb77abd662fc96968a9507299259ea98f35a575e786172",
+        ["0017_wolverine_messaging.sql"] = "4399de10632dbfb6449acbfff41cd8ef1c10bfb11fa6337aa6ef0bf0ab997784",
+        ["0018_webhook_subscriptions.sql"] = "fb73cdf2f2e61b199b870d670706755fc1de0ddb443eb1d96b3aa2b000284bda",
+        ["0019_jobs.sql"] = "23a285b4b612e53517c750675bb46067154abb51bfa9f5fe0e974f6b69c5de4f",
+        ["0020_desk_quote_search_on_marten.sql"] = "d0b424674ec0a5098e9f16a6b35b163b41db3ea3654ccc24beb10b86d67586a3",
     };
 
     [Fact]
