@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Data;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -270,38 +271,58 @@ public static class StoredAnswers
     /// <summary>
     /// The stored response to a read of the fact on <paramref name="day"/> (asked for <paramref name="validAt"/>, or
     /// without a date), and the version it is at; null when no answer is stored for that day (no such fact, or a day
-    /// before anything is known of it). One statement: the day's stretch by the index, then its claims by their keys.
+    /// before anything is known of it). One prepared statement: the day's stretch by the index, then its claims by their keys.
     /// </summary>
     public static async Task<(long Version, byte[] Body)?> ReadAsync(NpgsqlDataSource dataSource, string factId, DateOnly day, DateOnly? validAt,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand(
-            "SELECT s.version, s.timeless, s.reference_carried_from, s.carried_forward_from, s.missing, s.explanation_rest, " +
-            "s.response_head, s.response_middle, s.response_tail, " +
-            $"{ClaimsOf("s.supporting_ids")}, {ClaimsOf("s.conflicting_ids")}, {ClaimsOf("s.excluded_ids")} FROM (" +
-            "SELECT a.version, s.* FROM fact_answers a JOIN fact_answer_stretches s ON s.fact_id = a.fact_id " +
-            "WHERE a.fact_id = $1 AND (s.valid_from IS NULL OR s.valid_from <= $2) AND (s.valid_to IS NULL OR $2 < s.valid_to) " +
-            "ORDER BY s.valid_from DESC NULLS LAST LIMIT 1) s");
-        command.Parameters.Add(new NpgsqlParameter { Value = factId });
-        command.Parameters.Add(new NpgsqlParameter { Value = day });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(ReadSql, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = factId });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = day });
+        // Planning the statement cost as much as running it. A pooled connection keeps it prepared from one read to the
+        // next (connections are not reset on return), so this asks the server only the first time on each connection.
+        // It names the live tables: a rebuild's temporary tables live only inside the rebuild's own transaction.
+        await command.PrepareAsync(cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
         DateOnly? Date(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateOnly>(i);
         string Text(int i) => reader.IsDBNull(i) ? "" : reader.GetString(i);
         var dependence = new DayDependence(reader.GetBoolean(1), Date(2), Date(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5));
         var asOf = JsonSerializer.Serialize(new TimeAxes(validAt, null, dependence.ReferenceDate(day), dependence.CarriedForwardFrom), ResponseJson.Options);
         var explanation = JsonSerializer.Serialize(dependence.Explanation(day, validAt), ResponseJson.Options);
-        var body = new StringBuilder(reader.GetString(6)).Append(asOf).Append(reader.GetString(7)).Append(explanation)
-            .Append(SupportingOpen).Append(Text(9)).Append(ConflictingOpen).Append(Text(10)).Append(ExcludedOpen).Append(Text(11))
-            .Append(ListClose).Append(reader.GetString(8)).ToString();
-        return (reader.GetInt64(0), Encoding.UTF8.GetBytes(body));
+        string[] parts =
+        [
+            reader.GetString(6), asOf, reader.GetString(7), explanation, SupportingOpen, Text(9), ConflictingOpen, Text(10), ExcludedOpen, Text(11),
+            ListClose, reader.GetString(8),
+        ];
+        // The parts encoded straight into the body, with no joined copy of the text in between.
+        var length = 0;
+        foreach (var part in parts) length += Encoding.UTF8.GetByteCount(part);
+        var body = new byte[length];
+        var at = 0;
+        foreach (var part in parts) at += Encoding.UTF8.GetBytes(part, body.AsSpan(at));
+        return (reader.GetInt64(0), body);
     }
 
-    // The stored responses of the claims a stretch names, in its order, joined as a JSON list's items.
-    private static string ClaimsOf(string ids) =>
-        $"(SELECT string_agg(c.response, ',' ORDER BY u.n) FROM unnest({ids}) WITH ORDINALITY AS u(claim_id, n) " +
-        "JOIN fact_answer_claims c ON c.fact_id = s.fact_id AND c.claim_id = u.claim_id)";
+    // The day's stretch, then the claims its three lists name, in their order, each list joined as a JSON list's items:
+    // one pass over the fact's claim rows by their key for the three lists together.
+    private const string ReadSql =
+        "SELECT a.version, s.timeless, s.reference_carried_from, s.carried_forward_from, s.missing, s.explanation_rest, " +
+        "s.response_head, s.response_middle, s.response_tail, l.supporting, l.conflicting, l.excluded " +
+        "FROM fact_answers a " +
+        "CROSS JOIN LATERAL (SELECT * FROM fact_answer_stretches s WHERE s.fact_id = a.fact_id " +
+        "AND (s.valid_from IS NULL OR s.valid_from <= $2) AND (s.valid_to IS NULL OR $2 < s.valid_to) " +
+        "ORDER BY s.valid_from DESC NULLS LAST LIMIT 1) s " +
+        "CROSS JOIN LATERAL (SELECT " +
+        "string_agg(c.response, ',' ORDER BY u.n) FILTER (WHERE u.n <= cardinality(s.supporting_ids)) AS supporting, " +
+        "string_agg(c.response, ',' ORDER BY u.n) FILTER (WHERE u.n > cardinality(s.supporting_ids) " +
+        "AND u.n <= cardinality(s.supporting_ids) + cardinality(s.conflicting_ids)) AS conflicting, " +
+        "string_agg(c.response, ',' ORDER BY u.n) FILTER (WHERE u.n > cardinality(s.supporting_ids) + cardinality(s.conflicting_ids)) AS excluded " +
+        "FROM unnest(s.supporting_ids || s.conflicting_ids || s.excluded_ids) WITH ORDINALITY AS u(claim_id, n) " +
+        "JOIN fact_answer_claims c ON c.fact_id = a.fact_id AND c.claim_id = u.claim_id) l " +
+        "WHERE a.fact_id = $1";
 
     private static void Add(NpgsqlBatch batch, string sql, params object?[] values)
     {
