@@ -1,10 +1,10 @@
-using SCOFacts.Api.Storage;
 using Npgsql;
+using NpgsqlTypes;
 using SCOFacts.Api.ReadModels;
+using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Reconciliation;
 using SCOFacts.Domain.Sources;
-using SCOFacts.EventStore;
 
 namespace SCOFacts.Api.Application;
 
@@ -32,7 +32,7 @@ public sealed record FactSnapshot(
 /// events recorded up to then, with source weights as they stood then). A read without a valid time answers
 /// for today (UTC), by the given clock.
 /// </summary>
-public sealed class FactReader(ScoFactsEvents store, NpgsqlDataSource dataSource, TimeProvider? clock = null)
+public sealed class FactReader(NpgsqlDataSource dataSource, TimeProvider? clock = null)
 {
     /// <summary>The day a read without a valid time answers for.</summary>
     public DateOnly Today => DateOnly.FromDateTime((clock ?? TimeProvider.System).GetUtcNow().UtcDateTime);
@@ -64,57 +64,110 @@ public sealed class FactReader(ScoFactsEvents store, NpgsqlDataSource dataSource
         return (current, Reconciler.Timeline(state, reliabilities));
     }
 
-    /// <summary>Folds a fact's stream (to a moment, when given) and the weights of the sources it cites.</summary>
+    /// <summary>
+    /// A fact's state as known at <paramref name="knownAt"/> (now, when null), with the version it reflects and the
+    /// sources it cites and their weights as they stood then.
+    /// </summary>
+    /// <remarks>
+    /// The state as known at a moment is the fold of the events its stream held up to then. When no event of the stream
+    /// is later than the moment, that is every event, and the fold is the state the facts projection stores: it is read
+    /// instead (already parsed, when this process stored it last). Otherwise the events up to the moment are folded.
+    /// The cited sources' events up to the moment and their learned weights then come in one more round trip.
+    /// </remarks>
     public async Task<(FactState State, long Version, IReadOnlyDictionary<string, SourceState> Sources, SourceReliabilities Reliabilities)?> LoadAsync(
         string factId, DateTimeOffset? knownAt, CancellationToken cancellationToken = default)
     {
-        var (state, version) = await store.AggregateStreamAsync(Fact.StreamId(factId), Fact.Initial, (s, e) => Fact.Evolve(s, e.Data),
-            new StreamReadOptions { ToTimestamp = knownAt }, cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var (state, version) = await StoredAnswers.LoadAsKnownAtAsync(connection, factId, knownAt, cancellationToken) is { } stored
+            ? (stored.State, stored.Version)
+            : await FoldAsync(connection, factId, knownAt, cancellationToken);
         if (!state.IsDefined) return null;
         var sourceIds = state.ClaimsInOrder.Select(c => c.SourceId)
             .Concat(state.ClaimsInOrder.SelectMany(c => c.Disputes).Select(d => d.CounterEvidence?.SourceId).OfType<string>())
             .Distinct(StringComparer.Ordinal).ToList();
-        var (sources, reliabilities) = await SourcesAsync(sourceIds, knownAt, cancellationToken);
+        var (sources, reliabilities) = await SourcesAsync(connection, sourceIds, knownAt, cancellationToken);
         return (state, version, sources, reliabilities);
+    }
+
+    // The fold of the fact's events up to the moment (all of them when null), and the version of the last one folded.
+    private static async Task<(FactState State, long Version)> FoldAsync(NpgsqlConnection connection, string factId, DateTimeOffset? knownAt,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT type, data::text, version FROM mt_events WHERE stream_id = $1 AND ($2::timestamptz IS NULL OR timestamp <= $2) ORDER BY version",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Fact.StreamId(factId) });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)knownAt?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        var (state, version) = (Fact.Initial, 0L);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            // An event type this release does not know leaves the state as it is, as it does in any fold.
+            if (DomainEvents.TryGetType(reader.GetString(0), out _)) state = Fact.Evolve(state, DomainEvents.Deserialize(reader.GetString(0), reader.GetString(1)));
+            version = reader.GetInt64(2);
+        }
+        return (state, version);
     }
 
     /// <summary>Sources and their weights, now or as they stood at a moment.</summary>
     public async Task<(IReadOnlyDictionary<string, SourceState> Sources, SourceReliabilities Reliabilities)> SourcesAsync(
         IReadOnlyCollection<string> sourceIds, DateTimeOffset? knownAt, CancellationToken cancellationToken = default)
     {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await SourcesAsync(connection, sourceIds, knownAt, cancellationToken);
+    }
+
+    // Every source's events up to the moment and the weights learned for them, in one round trip.
+    private static async Task<(IReadOnlyDictionary<string, SourceState> Sources, SourceReliabilities Reliabilities)> SourcesAsync(
+        NpgsqlConnection connection, IReadOnlyCollection<string> sourceIds, DateTimeOffset? knownAt, CancellationToken cancellationToken)
+    {
         var sources = new Dictionary<string, SourceState>(StringComparer.Ordinal);
-        var learned = await LearnedAsync(sourceIds, knownAt, cancellationToken);
+        if (sourceIds.Count == 0) return (sources, new SourceReliabilities([]));
+        var ids = sourceIds.ToArray();
+        var at = (object?)knownAt?.UtcDateTime ?? DBNull.Value;
+        await using var batch = new NpgsqlBatch(connection);
+        var events = new NpgsqlBatchCommand(
+            "SELECT stream_id, type, data::text FROM mt_events WHERE stream_id = ANY($1) AND ($2::timestamptz IS NULL OR timestamp <= $2) " +
+            "ORDER BY stream_id, version");
+        events.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids.Select(Source.StreamId).ToArray() });
+        events.Parameters.Add(new NpgsqlParameter { Value = at, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        batch.BatchCommands.Add(events);
+        // Copy groups are kept only for the current estimate: reads as known at a moment count publishers as voices.
+        var learned = new NpgsqlBatchCommand(knownAt is null
+            ? "SELECT source_id, reliability, support, copy_group FROM source_trust WHERE source_id = ANY($1)"
+            : "SELECT DISTINCT ON (source_id) source_id, reliability, support, NULL::text FROM source_trust_history " +
+              "WHERE source_id = ANY($1) AND estimated_at <= $2 ORDER BY source_id, estimated_at DESC");
+        learned.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+        if (knownAt is not null) learned.Parameters.Add(new NpgsqlParameter { Value = at, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        batch.BatchCommands.Add(learned);
+
+        var folded = new Dictionary<string, SourceState>(StringComparer.Ordinal);
+        var weights = new Dictionary<string, (double?, int, string?)>(StringComparer.Ordinal);
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var streamId = reader.GetString(0);
+                var state = folded.TryGetValue(streamId, out var s) ? s : Source.Initial;
+                if (DomainEvents.TryGetType(reader.GetString(1), out _)) state = Source.Evolve(state, DomainEvents.Deserialize(reader.GetString(1), reader.GetString(2)));
+                folded[streamId] = state;
+            }
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                // A history row without a reliability: the source had nothing left to learn from at that moment.
+                if (!reader.IsDBNull(1)) weights[reader.GetString(0)] = (reader.GetDouble(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+            }
+        }
+
         var entries = new List<SourceReliability>();
         foreach (var id in sourceIds)
         {
-            var (source, _) = await store.AggregateStreamAsync(Source.StreamId(id), Source.Initial, (s, e) => Source.Evolve(s, e.Data),
-                new StreamReadOptions { ToTimestamp = knownAt }, cancellationToken);
-            if (!source.IsRegistered) continue;
+            if (!folded.TryGetValue(Source.StreamId(id), out var source) || !source.IsRegistered) continue;
             sources[id] = source;
-            var (reliability, support, group) = learned.TryGetValue(id, out var l) ? l : ((double?)null, 0, (string?)null);
+            var (reliability, support, group) = weights.TryGetValue(id, out var l) ? l : ((double?)null, 0, (string?)null);
             entries.Add(Reliabilities.FromState(source, reliability, support, group));
         }
         return (sources, new SourceReliabilities(entries));
-    }
-
-    // Copy groups are kept only for the current estimate: reads as known at a moment count publishers as voices.
-    private async Task<Dictionary<string, (double?, int, string?)>> LearnedAsync(IReadOnlyCollection<string> sourceIds, DateTimeOffset? knownAt, CancellationToken cancellationToken)
-    {
-        var learned = new Dictionary<string, (double?, int, string?)>(StringComparer.Ordinal);
-        if (sourceIds.Count == 0) return learned;
-        await using var command = knownAt is null
-            ? dataSource.CreateCommand("SELECT source_id, reliability, support, copy_group FROM source_trust WHERE source_id = ANY($1)")
-            : dataSource.CreateCommand(
-                "SELECT DISTINCT ON (source_id) source_id, reliability, support, NULL::text FROM source_trust_history " +
-                "WHERE source_id = ANY($1) AND estimated_at <= $2 ORDER BY source_id, estimated_at DESC");
-        command.Parameters.Add(new NpgsqlParameter { Value = sourceIds.ToArray() });
-        if (knownAt is { } at) command.Parameters.Add(new NpgsqlParameter { Value = at.UtcDateTime });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            // A history row without a reliability: the source had nothing left to learn from at that moment.
-            if (!reader.IsDBNull(1)) learned[reader.GetString(0)] = (reader.GetDouble(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3));
-        }
-        return learned;
     }
 }

@@ -75,6 +75,27 @@ public static class StoredAnswers
         return await reader.ReadAsync(cancellationToken) ? Read(reader, 0, factId, cached) : null;
     }
 
+    /// <summary>
+    /// The fact's stored state when it is the state as known at <paramref name="knownAt"/>: when no event of its stream
+    /// is later than that moment (any stored state, when null), so that the events up to it are all of them. Null
+    /// otherwise, or when none is stored.
+    /// </summary>
+    internal static async Task<StoredFact?> LoadAsKnownAtAsync(NpgsqlConnection connection, string factId, DateTimeOffset? knownAt,
+        CancellationToken cancellationToken)
+    {
+        var cached = FactStateCache.Get(factId);
+        // One statement, so the stored row and the stream's events are seen in the same snapshot.
+        await using var command = new NpgsqlCommand(
+            $"SELECT {string.Format(CultureInfo.InvariantCulture, LoadColumns, "$2")} FROM fact_answers a WHERE a.fact_id = $1 " +
+            "AND ($3::timestamptz IS NULL OR NOT EXISTS (SELECT 1 FROM mt_events e WHERE e.stream_id = $4 AND e.timestamp > $3))", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = factId });
+        command.Parameters.Add(KeyParameter(cached));
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)knownAt?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = Fact.StreamId(factId) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader, 0, factId, cached) : null;
+    }
+
     /// <summary>The stored states of many facts, by fact id; a fact with none stored is missing.</summary>
     internal static async Task<Dictionary<string, StoredFact>> LoadManyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
         IReadOnlyCollection<string> factIds, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using SCOFacts.Api.Storage;
@@ -7,7 +8,9 @@ using SCOFacts.Api.Application;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Api.Tests.Seeding;
 using SCOFacts.Api.Trust;
+using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
+using SCOFacts.Domain.Sources;
 using SCOFacts.EventStore;
 
 namespace SCOFacts.Api.Tests.Facts;
@@ -93,6 +96,51 @@ public sealed class StoredAnswerTests(SeededApiFactory factory) : IClassFixture<
 
         await Assert.ThrowsAsync<ConcurrencyException>(() =>
             desk.RunAsync(note with { Note = "Stale." }, new EventMetadata("checker:stored"), ExpectedVersion.Exact(version)));
+    }
+
+    [Fact]
+    public async Task A_read_as_known_at_a_moment_is_the_streams_folded_up_to_then_whether_the_stored_state_or_a_fold_answers()
+    {
+        var store = factory.Services.GetRequiredService<ScoFactsEvents>();
+        var reader = factory.Services.GetRequiredService<FactReader>();
+        var (compared, folded) = (0, 0);
+        foreach (var factId in await FactIdsAsync())
+        {
+            var events = await store.ReadStreamAsync(Fact.StreamId(factId));
+            // Now and after the last event every event is known (the stored state answers); before it, only some are.
+            DateTimeOffset?[] moments = [null, events[^1].RecordedAt.AddMinutes(1), events[^1].RecordedAt.AddTicks(-10), events[0].RecordedAt];
+            foreach (var moment in moments)
+            {
+                var options = new StreamReadOptions { ToTimestamp = moment };
+                var (expected, version) = await store.AggregateStreamAsync(Fact.StreamId(factId), Fact.Initial, (s, e) => Fact.Evolve(s, e.Data), options);
+                var loaded = await reader.LoadAsync(factId, moment);
+                if (!expected.IsDefined)
+                {
+                    Assert.Null(loaded);
+                    continue;
+                }
+                Assert.NotNull(loaded);
+                Assert.Equal(version, loaded.Value.Version);
+                Assert.Equal(FactStateJson.Serialize(expected), FactStateJson.Serialize(loaded.Value.State));
+                if (version < events[^1].StreamVersion) folded++;
+
+                var cited = expected.ClaimsInOrder.Select(c => c.SourceId)
+                    .Concat(expected.ClaimsInOrder.SelectMany(c => c.Disputes).Select(d => d.CounterEvidence?.SourceId).OfType<string>())
+                    .Distinct(StringComparer.Ordinal).ToList();
+                var registered = new List<string>();
+                foreach (var sourceId in cited)
+                {
+                    var (source, _) = await store.AggregateStreamAsync(Source.StreamId(sourceId), Source.Initial, (s, e) => Source.Evolve(s, e.Data), options);
+                    if (!source.IsRegistered) continue;
+                    registered.Add(sourceId);
+                    Assert.Equal(JsonSerializer.Serialize(source, DomainEvents.JsonOptions), JsonSerializer.Serialize(loaded.Value.Sources[sourceId], DomainEvents.JsonOptions));
+                }
+                Assert.Equal(registered.Order(StringComparer.Ordinal), loaded.Value.Sources.Keys.Order(StringComparer.Ordinal));
+                compared++;
+            }
+        }
+        Assert.True(compared > 40, $"only {compared} reads compared");
+        Assert.True(folded > 10, $"only {folded} reads were of part of a stream");
     }
 
     private async Task<string> FirstClaimAsync(string factId)

@@ -60,7 +60,7 @@ public class ReleaseDatabaseFactory : ApiFactory
     protected override void ConfigureTestServices(IServiceCollection services)
     {
         var today = DateOnly.Parse(Answers["today"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
-        services.AddSingleton(sp => new FactReader(sp.GetRequiredService<SCOFacts.Api.Storage.ScoFactsEvents>(), sp.GetRequiredService<NpgsqlDataSource>(),
+        services.AddSingleton(sp => new FactReader(sp.GetRequiredService<NpgsqlDataSource>(),
             new PinnedClock(new DateTimeOffset(today, TimeOnly.MinValue, TimeSpan.Zero))));
     }
 

@@ -261,8 +261,7 @@ internal static class ReleaseFixtureGenerator
                 ["Seeds:Documents"] = documents,
             }));
             builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-            builder.ConfigureTestServices(services => services.AddSingleton(sp => new FactReader(
-                sp.GetRequiredService<api::SCOFacts.Api.Storage.ScoFactsEvents>(), sp.GetRequiredService<NpgsqlDataSource>(),
+            builder.ConfigureTestServices(services => services.AddSingleton(sp => new FactReader(sp.GetRequiredService<NpgsqlDataSource>(),
                 new PinnedClock(new DateTimeOffset(Today, TimeOnly.MinValue, TimeSpan.Zero)))));
         }
     }
