@@ -18,10 +18,10 @@ using SCOFacts.Benchmarks.WebhooksBench;
 //   trust           50,000 claims imported on the real host: trust catch-up and a forced estimation against the bare estimator
 //   --claims N      trust suite only: import the first N claims of the data set instead
 //   api             GET /api/facts/{id} against /health/live at 16 connections; a claim on a 1,500-claim fact against a 3-claim one;
-//                   a knownAt read of a 1,000-event fact against its plain GET;
+//                   knownAt reads of a 1,000-event fact (after its last event, and halfway through) against its plain GET;
 //                   16 clients posting claims to one fact (share of 2xx, rps) against 16 clients on a fact each
 //   --marten-only   ledger suite only: the catch-up rows on Marten's daemon alone
-//   --knownat-only  api suite only: the knownAt row alone (to repeat it for its spread)
+//   --knownat-only  api suite only: the knownAt rows alone (to repeat them for their spread)
 //   nodes           three API processes on one database: kill -9 of the node running the sealer to sealing resumed,
 //                   against a clean stop of the same node (3 runs)
 //   webhooks        an editor's rating that flips a verdict to its webhook delivered on loopback, against a bare POST to the same receiver
