@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using SCOFacts.Api.ReadModels;
@@ -94,7 +95,7 @@ public sealed class FactReader(NpgsqlDataSource dataSource, TimeProvider? clock 
         CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT type, data::text, version FROM mt_events WHERE stream_id = $1 AND ($2::timestamptz IS NULL OR timestamp <= $2) ORDER BY version",
+            "SELECT type, data, version FROM mt_events WHERE stream_id = $1 AND ($2::timestamptz IS NULL OR timestamp <= $2) ORDER BY version",
             connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Fact.StreamId(factId) });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)knownAt?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -102,12 +103,18 @@ public sealed class FactReader(NpgsqlDataSource dataSource, TimeProvider? clock 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            // An event type this release does not know leaves the state as it is, as it does in any fold.
-            if (DomainEvents.TryGetType(reader.GetString(0), out _)) state = Fact.Evolve(state, DomainEvents.Deserialize(reader.GetString(0), reader.GetString(1)));
+            if (EventOf(reader, 0) is { } e) state = Fact.Evolve(state, e);
             version = reader.GetInt64(2);
         }
         return (state, version);
     }
+
+    // The event in the row's type and data columns, parsed from the stored JSON's bytes as they come; null for a type this
+    // release does not know, which leaves a state as it is, as it does in any fold.
+    private static object? EventOf(NpgsqlDataReader reader, int typeColumn) =>
+        DomainEvents.TryGetType(reader.GetString(typeColumn), out var type)
+            ? JsonSerializer.Deserialize(reader.GetFieldValue<byte[]>(typeColumn + 1), type, DomainEvents.JsonOptions)
+            : null;
 
     /// <summary>Sources and their weights, now or as they stood at a moment.</summary>
     public async Task<(IReadOnlyDictionary<string, SourceState> Sources, SourceReliabilities Reliabilities)> SourcesAsync(
@@ -127,7 +134,7 @@ public sealed class FactReader(NpgsqlDataSource dataSource, TimeProvider? clock 
         var at = (object?)knownAt?.UtcDateTime ?? DBNull.Value;
         await using var batch = new NpgsqlBatch(connection);
         var events = new NpgsqlBatchCommand(
-            "SELECT stream_id, type, data::text FROM mt_events WHERE stream_id = ANY($1) AND ($2::timestamptz IS NULL OR timestamp <= $2) " +
+            "SELECT stream_id, type, data FROM mt_events WHERE stream_id = ANY($1) AND ($2::timestamptz IS NULL OR timestamp <= $2) " +
             "ORDER BY stream_id, version");
         events.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids.Select(Source.StreamId).ToArray() });
         events.Parameters.Add(new NpgsqlParameter { Value = at, NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -149,7 +156,7 @@ public sealed class FactReader(NpgsqlDataSource dataSource, TimeProvider? clock 
             {
                 var streamId = reader.GetString(0);
                 var state = folded.TryGetValue(streamId, out var s) ? s : Source.Initial;
-                if (DomainEvents.TryGetType(reader.GetString(1), out _)) state = Source.Evolve(state, DomainEvents.Deserialize(reader.GetString(1), reader.GetString(2)));
+                if (EventOf(reader, 1) is { } e) state = Source.Evolve(state, e);
                 folded[streamId] = state;
             }
             await reader.NextResultAsync(cancellationToken);
