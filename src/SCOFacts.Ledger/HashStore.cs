@@ -61,26 +61,10 @@ internal static class HashStore
         return await ReadStateAsync(reader, cancellationToken);
     }
 
-    /// <summary>
-    /// As <see cref="ReadStateAsync(NpgsqlConnection, NpgsqlTransaction?, CancellationToken)"/>, after taking the
-    /// transaction-scoped advisory lock <paramref name="lockKey"/>, in one round trip: the state is read by the statement
-    /// after the lock's, with a snapshot taken once the lock is granted, so it holds every batch sealed before.
-    /// </summary>
-    public static async Task<(long TreeSize, long SealedThrough)> LockAndReadStateAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, long lockKey, CancellationToken cancellationToken)
-    {
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
-        lockCommand.Parameters.Add(new NpgsqlParameter { Value = lockKey });
-        batch.BatchCommands.Add(lockCommand);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(StateSql));
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        return await ReadStateAsync(reader, cancellationToken);
-    }
+    /// <summary>The tree's size and the last position it covers: one row, or none while nothing is sealed.</summary>
+    public const string StateSql = "SELECT first_leaf + leaf_count, through_position FROM ledger_batches ORDER BY through_position DESC LIMIT 1";
 
-    private const string StateSql = "SELECT first_leaf + leaf_count, through_position FROM ledger_batches ORDER BY through_position DESC LIMIT 1";
-
-    private static async Task<(long TreeSize, long SealedThrough)> ReadStateAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
+    /// <summary>The state from the result of <see cref="StateSql"/>, on which <paramref name="reader"/> stands.</summary>
+    public static async Task<(long TreeSize, long SealedThrough)> ReadStateAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
         await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
 }

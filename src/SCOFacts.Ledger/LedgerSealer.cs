@@ -3,6 +3,16 @@ using NpgsqlTypes;
 
 namespace SCOFacts.Ledger;
 
+/// <summary>A batch the sealer reads from the database inside its transaction, once its lock is held.</summary>
+internal interface IBatchSource
+{
+    /// <summary>The statement reading the batch's rows when the sealed range ends at position <paramref name="after"/>.</summary>
+    NpgsqlBatchCommand Command(long after);
+
+    /// <summary>The batch, from the rows of <see cref="Command"/>'s result set, on which <paramref name="rows"/> stands.</summary>
+    Task<LedgerBatch> BatchAsync(NpgsqlDataReader rows, long sealedThrough, CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Appends events to the ledger as leaves, each exactly once: one transaction per batch, under an advisory lock so
 /// that sealers racing on one database take turns, and idempotent for redelivered ranges (docs/ledger.md, §3).
@@ -16,6 +26,11 @@ public sealed class LedgerSealer
     public const long AdvisoryLockKey = 0x5C0FAC75_00000002;
 
     private readonly NpgsqlDataSource _dataSource;
+
+    // The tree's right edge as this sealer's last commit left it. A stored tree never changes, so while the ledger's
+    // size is still the one it was cached at the edge is exact and the next batch need not read it back; whoever takes it
+    // holds it alone until its own commit puts the new edge back.
+    private Edge? _edge;
 
     /// <summary>Creates a sealer writing to the ledger tables of <paramref name="dataSource"/>'s database.</summary>
     public LedgerSealer(NpgsqlDataSource dataSource)
@@ -32,21 +47,57 @@ public sealed class LedgerSealer
     {
         ArgumentNullException.ThrowIfNull(batch);
         Validate(batch);
-        return await SealAsync((_, _, _, _) => Task.FromResult(batch), cancellationToken);
+        var edge = Interlocked.Exchange(ref _edge, null);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var locking = LockAndStateBatch(connection, transaction);
+        var (treeSize, sealedThrough) = await ReadStateAsync(locking, cancellationToken);
+        return await SealLockedAsync(connection, transaction, treeSize, sealedThrough, batch, edge, cancellationToken);
     }
 
     /// <summary>
-    /// Seals the batch <paramref name="makeBatch"/> builds once the lock is held, from the ledger's state as it
-    /// stands then (the last position sealed) and inside the sealing transaction: for a sealer that must decide what
-    /// the batch covers from what is already sealed, with no other sealer moving in between.
+    /// Seals the batch <paramref name="source"/> reads inside the sealing transaction once the lock is held, from the
+    /// ledger's state as it stands then: for a sealer that must decide what the batch covers from what is already
+    /// sealed, with no other sealer moving in between. The read goes to the server with the lock and the state, for
+    /// the range after the position this sealer last sealed through (or <paramref name="expectedAfter"/> before its
+    /// first batch); only when the state shows another start is the batch read again, in a round trip of its own.
     /// </summary>
-    internal async Task<SealResult> SealAsync(
-        Func<NpgsqlConnection, NpgsqlTransaction, long, CancellationToken, Task<LedgerBatch>> makeBatch, CancellationToken cancellationToken)
+    internal async Task<SealResult> SealAsync(IBatchSource source, long expectedAfter, CancellationToken cancellationToken)
     {
+        var edge = Interlocked.Exchange(ref _edge, null);
+        var guess = edge?.SealedThrough ?? expectedAfter;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var (treeSize, sealedThrough) = await HashStore.LockAndReadStateAsync(connection, transaction, AdvisoryLockKey, cancellationToken);
-        var batch = await makeBatch(connection, transaction, sealedThrough, cancellationToken);
+        long treeSize, sealedThrough;
+        LedgerBatch? batch = null;
+        await using (var locking = LockAndStateBatch(connection, transaction))
+        {
+            // The statements after the lock's each take their snapshot once it is granted, so the rows read hold every
+            // event committed before, as the state holds every batch sealed before.
+            locking.BatchCommands.Add(source.Command(guess));
+            await using var reader = await locking.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            (treeSize, sealedThrough) = await HashStore.ReadStateAsync(reader, cancellationToken);
+            if (sealedThrough == guess)
+            {
+                await reader.NextResultAsync(cancellationToken);
+                batch = await source.BatchAsync(reader, sealedThrough, cancellationToken);
+            }
+        }
+        if (batch is null)
+        {
+            await using var reading = new NpgsqlBatch(connection, transaction);
+            reading.BatchCommands.Add(source.Command(sealedThrough));
+            await using var reader = await reading.ExecuteReaderAsync(cancellationToken);
+            batch = await source.BatchAsync(reader, sealedThrough, cancellationToken);
+        }
+        return await SealLockedAsync(connection, transaction, treeSize, sealedThrough, batch, edge, cancellationToken);
+    }
+
+    private async Task<SealResult> SealLockedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, long treeSize, long sealedThrough, LedgerBatch batch, Edge? edge,
+        CancellationToken cancellationToken)
+    {
         Validate(batch);
         if (batch.After > sealedThrough)
             throw new LedgerGapException(sealedThrough, batch.After);
@@ -57,22 +108,21 @@ public sealed class LedgerSealer
         if (batch.After < sealedThrough)
             await CheckRedeliveryAsync(connection, transaction, batch, Math.Min(batch.Through, sealedThrough), firstNew, cancellationToken);
 
+        var frontier = edge is not null && edge.TreeSize == treeSize && edge.SealedThrough == sealedThrough
+            ? edge.Frontier
+            : null;
         if (batch.Through <= sealedThrough)
         {
             await transaction.CommitAsync(cancellationToken);
-            return new SealResult(0, firstNew, new TreeHead(treeSize, await LedgerReader.RootAsync(connection, null, treeSize, cancellationToken)));
+            var root = frontier?.Root() ?? await LedgerReader.RootAsync(connection, null, treeSize, cancellationToken);
+            if (frontier is not null)
+                _edge = edge;
+            return new SealResult(0, firstNew, new TreeHead(treeSize, root));
         }
 
-        var frontier = await Frontier.LoadAsync(connection, transaction, treeSize, cancellationToken);
+        frontier ??= await Frontier.LoadAsync(connection, transaction, treeSize, cancellationToken);
         var count = batch.Entries.Count - firstNew;
-        var leafHashes = new byte[count][];
         var nodes = new List<(Subtree Node, byte[] Hash)>(count);
-        for (var i = 0; i < count; i++)
-        {
-            leafHashes[i] = LeafEncoding.LeafHash(batch.Entries[firstNew + i]);
-            frontier.Append(leafHashes[i], nodes);
-        }
-
         try
         {
             await using (var leaves = await connection.BeginBinaryImportAsync(
@@ -81,12 +131,15 @@ public sealed class LedgerSealer
                 for (var i = 0; i < count; i++)
                 {
                     var entry = batch.Entries[firstNew + i];
+                    // Hashed as the rows go out: the server takes in the importer's full buffers while the rest is hashed.
+                    var leafHash = LeafEncoding.LeafHash(entry);
+                    frontier.Append(leafHash, nodes);
                     // Synchronous writes fill the importer's buffer; only a full buffer goes to the server.
                     leaves.StartRow();
                     leaves.Write(treeSize + i, NpgsqlDbType.Bigint);
                     leaves.Write(entry.Position, NpgsqlDbType.Bigint);
                     leaves.Write(entry.EventId, NpgsqlDbType.Uuid);
-                    leaves.Write(leafHashes[i], NpgsqlDbType.Bytea);
+                    leaves.Write(leafHash, NpgsqlDbType.Bytea);
                 }
                 await leaves.CompleteAsync(cancellationToken);
             }
@@ -123,8 +176,29 @@ public sealed class LedgerSealer
             await record.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
+        // Only a commit that answered puts the edge back: after any failure the next batch reads it from the tables.
+        _edge = new Edge(treeSize + count, batch.Through, frontier);
         return new SealResult(count, firstNew, new TreeHead(treeSize + count, frontier.Root()));
     }
+
+    private static NpgsqlBatch LockAndStateBatch(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        var batch = new NpgsqlBatch(connection, transaction);
+        var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
+        lockCommand.Parameters.Add(new NpgsqlParameter { Value = AdvisoryLockKey });
+        batch.BatchCommands.Add(lockCommand);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(HashStore.StateSql));
+        return batch;
+    }
+
+    private static async Task<(long TreeSize, long SealedThrough)> ReadStateAsync(NpgsqlBatch locking, CancellationToken cancellationToken)
+    {
+        await using var reader = await locking.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        return await HashStore.ReadStateAsync(reader, cancellationToken);
+    }
+
+    private sealed record Edge(long TreeSize, long SealedThrough, Frontier Frontier);
 
     private static void Validate(LedgerBatch batch)
     {

@@ -27,12 +27,15 @@ public static class AsyncProjections
     /// </summary>
     public const int BatchSize = 2500;
 
-    /// <summary>Adds the sealer and learned trust as async projections of <paramref name="options"/>, taking <paramref name="batchSize"/> events a batch.</summary>
+    /// <summary>
+    /// Adds the sealer and learned trust as async projections of <paramref name="options"/>, taking <paramref name="batchSize"/>
+    /// events a batch, the next batch loaded while one is applied.
+    /// </summary>
     public static void Add(StoreOptions options, NpgsqlDataSource dataSource, TrustProjection trust, int batchSize = BatchSize)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.AddLedgerSealer(dataSource, batchSize);
-        options.Projections.Add(new TrustOnMarten(trust, dataSource), ProjectionLifecycle.Async, TrustName, async => async.BatchSize = batchSize);
+        options.Projections.Add(new TrustOnMarten(trust, dataSource), ProjectionLifecycle.Async, TrustName, async => LedgerMartenOptions.LetLoadAhead(async, batchSize));
     }
 
     /// <summary>Every async projection's progress against the newest stored event.</summary>

@@ -13,7 +13,7 @@ public static class LedgerMartenOptions
     /// <summary>
     /// Adds <see cref="LedgerProjection"/> as an async projection sealing into <paramref name="ledger"/>'s database,
     /// and turns off the daemon's skipping of failed batches: a batch the sealer refuses must stop the shard, since
-    /// skipping it would leave its events out of the log.
+    /// skipping it would leave its events out of the log. The daemon may load the next batch while one is sealed.
     /// </summary>
     /// <param name="options">The store's options; its event metadata columns must be enabled.</param>
     /// <param name="ledger">A data source for the database holding both the ledger's tables and Marten's events.</param>
@@ -26,7 +26,19 @@ public static class LedgerMartenOptions
         options.Projections.Errors.SkipApplyErrors = false;
         options.Projections.RebuildErrors.SkipApplyErrors = false;
         options.Projections.Add(new LedgerProjection(ledger, options.Events.DatabaseSchemaName), ProjectionLifecycle.Async, ProjectionName,
-            async => async.BatchSize = batchSize);
+            async => LetLoadAhead(async, batchSize));
         return options;
+    }
+
+    /// <summary>
+    /// Sets the daemon's batch size, and lets it hold two batches at once: the one being applied and the next, loaded
+    /// (and deserialised) meanwhile. The daemon loads no further once the events loaded and not yet committed reach its
+    /// hopper size, which by default (5,000) holds two batches of 2,500 but not two of 5,000.
+    /// </summary>
+    public static void LetLoadAhead(AsyncOptions async, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(async);
+        async.BatchSize = batchSize;
+        async.MaximumHopperSize = Math.Max(async.MaximumHopperSize, 2 * batchSize);
     }
 }

@@ -44,7 +44,7 @@ public sealed class LedgerProjection : IProjection
         {
             try
             {
-                await _sealer.SealAsync((connection, transaction, sealedThrough, token) => BatchAsync(connection, transaction, positions, sealedThrough, token), cancellation);
+                await _sealer.SealAsync(new Delivered(_rows, positions), positions[0] - 1, cancellation);
                 return;
             }
             catch (NpgsqlException e) when (attempt < MaxAttempts && !cancellation.IsCancellationRequested
@@ -61,23 +61,27 @@ public sealed class LedgerProjection : IProjection
     // The daemon says which events it delivers but not which range it covers. The range is taken to start where the
     // ledger stands: any event stored between the sealed range and the last delivered position that the daemon did not
     // deliver is one it skipped, and sealing stops there rather than leave it out.
-    private async Task<LedgerBatch> BatchAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, long[] positions, long sealedThrough, CancellationToken cancellationToken)
+    private sealed class Delivered(MartenEventRows rows, long[] positions) : IBatchSource
     {
-        var through = positions[^1];
-        var rows = await _rows.ReadAsync(connection, transaction, positions, sealedThrough, through, cancellationToken);
-        var next = 0;
-        foreach (var row in rows)
+        public NpgsqlBatchCommand Command(long after) => rows.SealingRowsCommand(positions, after, positions[^1]);
+
+        public async Task<LedgerBatch> BatchAsync(NpgsqlDataReader reader, long sealedThrough, CancellationToken cancellationToken)
         {
-            if (next < positions.Length && positions[next] < row.Position)
-                throw new LedgerIntegrityException(positions[next], $"The daemon delivered an event at position {positions[next]} that is not in {_rows.Table}.");
-            if (next < positions.Length && positions[next] == row.Position)
-                next++;
-            else
-                throw new LedgerSkippedEventException(row.Position, through);
+            var through = positions[^1];
+            var entries = await MartenEventRows.ReadSealingRowsAsync(reader, positions.Length, cancellationToken);
+            var next = 0;
+            foreach (var row in entries)
+            {
+                if (next < positions.Length && positions[next] < row.Position)
+                    throw new LedgerIntegrityException(positions[next], $"The daemon delivered an event at position {positions[next]} that is not in {rows.Table}.");
+                if (next < positions.Length && positions[next] == row.Position)
+                    next++;
+                else
+                    throw new LedgerSkippedEventException(row.Position, through);
+            }
+            if (next < positions.Length)
+                throw new LedgerIntegrityException(positions[next], $"The daemon delivered an event at position {positions[next]} that is not in {rows.Table}.");
+            return new LedgerBatch(Math.Min(positions[0] - 1, sealedThrough), through, entries);
         }
-        if (next < positions.Length)
-            throw new LedgerIntegrityException(positions[next], $"The daemon delivered an event at position {positions[next]} that is not in {_rows.Table}.");
-        return new LedgerBatch(Math.Min(positions[0] - 1, sealedThrough), through, rows);
     }
 }

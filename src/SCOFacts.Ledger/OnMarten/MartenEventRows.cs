@@ -22,6 +22,14 @@ public sealed class MartenEventRows
             'correlationId', correlation_id, 'causationId', causation_id, 'headers', headers)::text
         """;
 
+    // What the sealer reads: the same values, with the metadata's columns as stored, for EventMetadataJson to render
+    // the object the server would (the server's jsonb_build_object cost more than all the rest of the row).
+    private const string SealingColumns =
+        """
+        seq_id, id, stream_id::text, version, type, timestamp, data::text,
+        tenant_id, mt_dotnet_type, user_name, correlation_id, causation_id, headers::text
+        """;
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _table;
 
@@ -51,30 +59,43 @@ public sealed class MartenEventRows
     }
 
     /// <summary>
-    /// Inside the sealing transaction: the events at <paramref name="positions"/> (increasing) and every event with
-    /// a position in (<paramref name="after"/>, <paramref name="through"/>], in position order.
+    /// The statement reading, inside the sealing transaction, the events at <paramref name="positions"/> (increasing)
+    /// and every event with a position in (<paramref name="after"/>, <paramref name="through"/>], in position order,
+    /// for <see cref="ReadSealingRowsAsync"/>.
     /// </summary>
-    internal async Task<List<LedgerEntry>> ReadAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, long[] positions, long after, long through, CancellationToken cancellationToken)
+    internal NpgsqlBatchCommand SealingRowsCommand(long[] positions, long after, long through)
     {
         // Live sealing never redelivers: then a plain range scan on the primary key does, without the OR that would
         // turn it into a bitmap of two index scans.
         var redelivered = positions.Length > 0 && positions[0] <= after;
-        await using var command = new NpgsqlCommand(
+        var command = new NpgsqlBatchCommand(
             redelivered
-                ? $"SELECT {Columns} FROM {_table} WHERE seq_id = ANY($3) OR (seq_id > $1 AND seq_id <= $2) ORDER BY seq_id"
-                : $"SELECT {Columns} FROM {_table} WHERE seq_id > $1 AND seq_id <= $2 ORDER BY seq_id",
-            connection, transaction);
+                ? $"SELECT {SealingColumns} FROM {_table} WHERE seq_id = ANY($3) OR (seq_id > $1 AND seq_id <= $2) ORDER BY seq_id"
+                : $"SELECT {SealingColumns} FROM {_table} WHERE seq_id > $1 AND seq_id <= $2 ORDER BY seq_id");
         command.Parameters.Add(new NpgsqlParameter { Value = after });
         command.Parameters.Add(new NpgsqlParameter { Value = through });
         if (redelivered)
             command.Parameters.Add(new NpgsqlParameter { Value = positions, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        var entries = new List<LedgerEntry>(positions.Length);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return command;
+    }
+
+    /// <summary>The entries of the result set <paramref name="reader"/> stands on, made by <see cref="SealingRowsCommand"/>.</summary>
+    internal static async Task<List<LedgerEntry>> ReadSealingRowsAsync(NpgsqlDataReader reader, int expected, CancellationToken cancellationToken)
+    {
+        var entries = new List<LedgerEntry>(expected);
         while (await reader.ReadAsync(cancellationToken))
-            entries.Add(Read(reader));
+        {
+            entries.Add(new LedgerEntry(
+                reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6),
+                EventMetadataJson.Render(
+                    tenantId: NullableString(reader, 7), dotnetType: NullableString(reader, 8), userName: NullableString(reader, 9),
+                    correlationId: NullableString(reader, 10), causationId: NullableString(reader, 11), headers: NullableString(reader, 12))));
+        }
         return entries;
     }
+
+    private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     private static LedgerEntry Read(NpgsqlDataReader reader) =>
         new(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4),

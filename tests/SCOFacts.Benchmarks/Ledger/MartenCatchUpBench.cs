@@ -26,21 +26,45 @@ internal static class MartenCatchUpBench
 {
     private const int Rounds = 3;
     private const int BatchSize = 1000;
-
-    // The sealer's daemon batch as it was (1,000), the shipped default and larger, side by side in each round.
-    private static readonly int[] SealerBatchSizes =
-        new[] { 1000, 2500, 5000, api::SCOFacts.Api.Storage.AsyncProjections.BatchSize }.Distinct().Order().ToArray();
     private const int Streams = 500;
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    private static readonly int Shipped = api::SCOFacts.Api.Storage.AsyncProjections.BatchSize;
+
+    /// <summary>One way of running a projection on the daemon: its row, what it is, and how it is registered.</summary>
+    private sealed record Variant(string Row, string Workload, Action<StoreOptions, NpgsqlDataSource> Register);
+
+    // The sealer as it was (its code, its daemon settings) beside the sealer now at several batch sizes, each sealing
+    // the same events into a ledger of its own in every round, so that before and after share a run.
+    private static readonly Variant[] Sealers =
+    [
+        new("M1", "the sealer as it was (the row read back with the server's metadata object, 9 round trips a batch), batches of 2,500",
+            (o, db) =>
+            {
+                o.Projections.Errors.SkipApplyErrors = false;
+                o.Projections.Add(new SealerAsItWas(db), ProjectionLifecycle.Async, LedgerMartenOptions.ProjectionName, a => a.BatchSize = 2500);
+            }),
+        .. new[] { 1000, 2500, 5000 }.Select((size, i) => new Variant(
+            string.Create(Inv, $"M1.{i + 1}"),
+            string.Create(Inv, $"the sealer now, batches of {size:N0}{(size == Shipped ? " (the default)" : "")}"),
+            (o, db) => o.AddLedgerSealer(db, size))),
+    ];
+
+    // The daemon with a projection that does nothing: as the row was measured (batches of 1,000, Marten's hopper), and
+    // with the settings SCOFacts gives its projections.
+    private static readonly Variant[] NoOps =
+    [
+        new("M2", "the daemon with a projection that does nothing, batches of 1,000", (o, _) => { }),
+        new("M2.1", string.Create(Inv, $"the same, batches of {Shipped:N0} loaded one ahead (SCOFacts' daemon settings)"), (o, _) => { }),
+    ];
 
     public static async Task RunAsync(string server, string migrations, bool quick)
     {
         var events = quick ? 20_000 : 100_000;
         Console.WriteLine();
-        Console.WriteLine($"Catch-up on Marten: {Rounds} rounds, each a fresh database of {events:N0} events in {Streams} streams, daemon batches of {BatchSize:N0}; the sealer in batches of {string.Join(", ", SealerBatchSizes.Select(b => b.ToString("N0", Inv)))}");
+        Console.WriteLine($"Catch-up on Marten: {Rounds} rounds, each a fresh database of {events:N0} events in {Streams} streams; every variant in every round, in an order that turns round by round");
         var raw = new List<double>();
-        var trivial = new List<double>();
-        var sealer = SealerBatchSizes.Select(_ => new List<double>()).ToArray();
+        var noOp = NoOps.Select(_ => new List<double>()).ToArray();
+        var sealer = Sealers.Select(_ => new List<double>()).ToArray();
         for (var round = 0; round < Rounds; round++)
         {
             var name = string.Create(Inv, $"bench_marten_{round}");
@@ -52,52 +76,62 @@ internal static class MartenCatchUpBench
 
             raw.Add(events / (await RawLoopAsync(db, last)).TotalSeconds);
 
-            var counting = new CountingProjection();
-            await using (var store = Store(connectionString, o => o.Projections.Add(counting, ProjectionLifecycle.Async, "Trivial", a => a.BatchSize = BatchSize)))
+            for (var turn = 0; turn < NoOps.Length; turn++)
             {
+                var v = (turn + round) % NoOps.Length;
+                var counting = new CountingProjection();
+                var projectionName = string.Create(Inv, $"Trivial{v}");
+                await using var store = Store(connectionString, o => o.Projections.Add(counting, ProjectionLifecycle.Async, projectionName,
+                    a => { if (v == 0) a.BatchSize = BatchSize; else LedgerMartenOptions.LetLoadAhead(a, Shipped); }));
                 using var daemon = await store.BuildProjectionDaemonAsync();
                 var clock = Stopwatch.StartNew();
                 await daemon.StartAllAsync();
                 await UntilAsync(() => Task.FromResult(counting.Count >= events));
-                trivial.Add(events / clock.Elapsed.TotalSeconds);
+                noOp[v].Add(events / clock.Elapsed.TotalSeconds);
                 await daemon.StopAllAsync();
             }
 
-            // Each batch size seals the same events into a ledger of its own: the ledger's tables are emptied in between
-            // (the append-only guard is lifted for that, in this benchmark database only).
-            // The order of the sizes turns each round, so that none always meets the freshest cache.
-            for (var turn = 0; turn < SealerBatchSizes.Length; turn++)
+            // Each variant seals the same events into a ledger of its own: the ledger's tables are emptied in between
+            // (the append-only guard is lifted for that, in this benchmark database only), and every variant must end
+            // with the same root, leaf for leaf the same bytes.
+            // The order turns each round, so that none always meets the freshest cache.
+            TreeHead? agreed = null;
+            for (var turn = 0; turn < Sealers.Length; turn++)
             {
-                var b = (turn + round) % SealerBatchSizes.Length;
+                var v = (turn + round) % Sealers.Length;
                 if (turn > 0) await ResetLedgerAsync(db);
-                await using var store = Store(connectionString, o => o.AddLedgerSealer(db, SealerBatchSizes[b]));
+                await using var store = Store(connectionString, o => Sealers[v].Register(o, db));
                 using var daemon = await store.BuildProjectionDaemonAsync();
                 var reader = new LedgerReader(db);
                 var clock = Stopwatch.StartNew();
                 await daemon.StartAllAsync();
                 await UntilAsync(async () => (await reader.GetStateAsync()).SealedThrough >= last);
-                sealer[b].Add(events / clock.Elapsed.TotalSeconds);
+                sealer[v].Add(events / clock.Elapsed.TotalSeconds);
                 await daemon.StopAllAsync();
+                var head = await reader.GetTreeHeadAsync();
+                if (head.TreeSize != events || (agreed is not null && !agreed.RootHash.AsSpan().SequenceEqual(head.RootHash)))
+                    throw new InvalidOperationException($"{Sealers[v].Row} sealed a tree of {head.TreeSize} leaves with another root than the others'.");
+                agreed = head;
             }
-            Console.WriteLine($"  round {round + 1}: raw SELECT loop {raw[^1]:N0} events/s, daemon (no-op projection) {trivial[^1]:N0} events/s, " +
-                string.Join(", ", SealerBatchSizes.Select((size, b) => string.Create(Inv, $"sealer in batches of {size:N0} {sealer[b][^1]:N0} events/s"))));
+            Console.WriteLine($"  round {round + 1}: raw SELECT loop {raw[^1]:N0} events/s; " +
+                string.Join("; ", NoOps.Select((n, i) => string.Create(Inv, $"{n.Row} {noOp[i][^1]:N0}"))) + "; " +
+                string.Join("; ", Sealers.Select((n, i) => string.Create(Inv, $"{n.Row} {sealer[i][^1]:N0}"))) + " events/s");
         }
 
         Console.WriteLine();
-        Console.WriteLine("| Row | Workload | Marten | Baseline (raw SELECT loop over mt_events) | Ratio |");
-        Console.WriteLine("|---|---|---|---|---|");
-        for (var b = 0; b < SealerBatchSizes.Length; b++)
-        {
-            var shipped = SealerBatchSizes[b] == api::SCOFacts.Api.Storage.AsyncProjections.BatchSize ? " (the default)" : "";
-            Row(b == 0 ? "M1" : string.Create(Inv, $"M1.{b}"), string.Create(Inv, $"sealer catch-up on Marten's daemon, batches of {SealerBatchSizes[b]:N0}{shipped}"), sealer[b], raw);
-        }
-        Row("M2", "daemon catch-up, a projection that does nothing", trivial, raw);
+        Console.WriteLine("| Row | Workload | Marten (median, spread) | Baseline (raw SELECT loop over mt_events) | Ratio | Against M1 |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        for (var v = 0; v < Sealers.Length; v++)
+            Row(Sealers[v], sealer[v], raw, LedgerSuite.Median(sealer[0]));
+        for (var v = 0; v < NoOps.Length; v++)
+            Row(NoOps[v], noOp[v], raw, null);
     }
 
-    private static void Row(string row, string workload, List<double> rates, List<double> baseline)
+    private static void Row(Variant variant, List<double> rates, List<double> baseline, double? before)
     {
+        var median = LedgerSuite.Median(rates);
         Console.WriteLine(string.Create(Inv,
-            $"| {row} | {workload}, median of {Rounds} | {LedgerSuite.Median(rates):N0} events/s ({rates.Min():N0}–{rates.Max():N0}) | {LedgerSuite.Median(baseline):N0} events/s ({baseline.Min():N0}–{baseline.Max():N0}) | {LedgerSuite.Median(rates) / LedgerSuite.Median(baseline):0.00}x |"));
+            $"| {variant.Row} | {variant.Workload}, median of {Rounds} | {median:N0} events/s ({rates.Min():N0}–{rates.Max():N0}) | {LedgerSuite.Median(baseline):N0} events/s ({baseline.Min():N0}–{baseline.Max():N0}) | {median / LedgerSuite.Median(baseline):0.00}x | {(before is { } b ? (median / b).ToString("0.00", Inv) + "x" : "")} |"));
     }
 
     private static DocumentStore Store(string connectionString, Action<StoreOptions> projection) => DocumentStore.For(o =>
