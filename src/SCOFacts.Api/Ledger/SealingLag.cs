@@ -35,9 +35,10 @@ public sealed class MartenEventLog : ILedgerEventLog
     public async Task<(long Count, TimeSpan? OldestAge)> UnsealedAsync(long sealedThrough, CancellationToken cancellationToken)
     {
         // Both aggregates walk the primary key from the sealed position on: the cost is the lag, not the log. The age is
-        // taken on the server, whose clock stamped the events, so skew between hosts cannot make it up.
+        // taken on the server, whose clock stamped the events, so skew between hosts cannot make it up. Marten stamps the
+        // tombstones it writes after a failed commit with -infinity: they count, but have no age.
         await using var command = _dataSource.CreateCommand(
-            $"SELECT count(*), greatest(clock_timestamp() - min(timestamp), interval '0') FROM {_table} WHERE seq_id > $1");
+            $"SELECT count(*), greatest(clock_timestamp() - min(timestamp) FILTER (WHERE isfinite(timestamp)), interval '0') FROM {_table} WHERE seq_id > $1");
         command.Parameters.Add(new NpgsqlParameter { Value = sealedThrough });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);

@@ -13,11 +13,12 @@ public sealed record SealingLag(long UnsealedEvents, TimeSpan OldestUnsealedAge)
         ArgumentNullException.ThrowIfNull(dataSource);
         var table = new MartenEventRows(dataSource, eventSchema).Table;
         // One statement, one snapshot: the covered position and the events beyond it are read at the same moment.
-        // The age uses the server's clock, the one that stamped the events.
+        // The age uses the server's clock, the one that stamped the events. Marten stamps the tombstones it writes
+        // after a failed commit with -infinity: they count as unsealed, but have no age.
         await using var command = dataSource.CreateCommand(
             $"""
             WITH sealed AS (SELECT coalesce(max(through_position), 0) AS through FROM ledger_batches)
-            SELECT count(*), coalesce(extract(epoch FROM clock_timestamp() - min(e.timestamp)), 0)::float8
+            SELECT count(*), coalesce(extract(epoch FROM clock_timestamp() - min(e.timestamp) FILTER (WHERE isfinite(e.timestamp))), 0)::float8
             FROM {table} e, sealed WHERE e.seq_id > sealed.through
             """);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -66,6 +66,16 @@ public sealed class SealingLagTests(SealingLagFactory factory) : IClassFixture<S
         (status, description) = await ReadinessAsync();
         Assert.Equal("Healthy", status);
         Assert.StartsWith("1 event(s) not yet sealed", description, StringComparison.Ordinal);
+
+        // Marten stamps the tombstones of a failed commit with -infinity: counted, never aged, never breaking the sampler.
+        await using (var insert = factory.DataSource.CreateCommand($"INSERT INTO {SealingLagFactory.Schema}.mt_events VALUES (12, '-infinity')"))
+            await insert.ExecuteNonQueryAsync();
+        (status, description) = await ReadinessAsync();
+        Assert.Equal("Healthy", status);
+        Assert.StartsWith("2 event(s) not yet sealed", description, StringComparison.Ordinal);
+        await Wait.UntilAsync(async () => Prometheus.Sum(scrape = await Prometheus.ScrapeAsync(factory.Http), "scofacts_ledger_sealing_lag_events") == 2,
+            Patience, "the gauge counts the tombstone too");
+        Assert.InRange(Prometheus.Sum(scrape, "scofacts_ledger_sealing_lag_seconds") ?? -1, 0, 60);
     }
 
     private async Task<(string Status, string Description)> ReadinessAsync()

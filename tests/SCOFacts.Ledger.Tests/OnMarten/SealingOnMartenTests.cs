@@ -46,6 +46,31 @@ public sealed class SealingOnMartenTests
     }
 
     [Fact]
+    public async Task Bug_an_event_stamped_minus_infinity_broke_the_lag_and_must_still_be_sealed()
+    {
+        // Marten stamps the tombstones it writes after a failed commit with timestamp -infinity: the lag's age is
+        // taken over the finite stamps only, and such an event is sealed and verified like any other.
+        await using var ledger = await MartenLedger.CreateAsync();
+        await using var store = ledger.CreateStore(batchSize: 4);
+        await MartenLedger.AppendAsync(store, "fact-1", 6);
+        // Stamped as Marten stamps a tombstone, before anything is sealed (the append-only guard is set aside to do it).
+        await ledger.ExecuteAsync("ALTER TABLE mt_events DISABLE TRIGGER USER");
+        await ledger.ExecuteAsync("UPDATE mt_events SET timestamp = '-infinity' WHERE seq_id IN (1, 4)");
+        await ledger.ExecuteAsync("ALTER TABLE mt_events ENABLE TRIGGER USER");
+
+        var before = await SealingLag.ReadAsync(ledger.Database.DataSource);
+        Assert.Equal(6, before.UnsealedEvents);
+        Assert.InRange(before.OldestUnsealedAge, TimeSpan.Zero, TimeSpan.FromMinutes(5));
+
+        using var daemon = await store.BuildProjectionDaemonAsync();
+        await daemon.StartAllAsync();
+        await ledger.WaitUntilSealedAsync(Patience);
+        Assert.Equal(6, (await ledger.Reader.GetTreeHeadAsync()).TreeSize);
+        var report = await ledger.AuditAsync();
+        Assert.True(report.IsValid, SourceTable.Describe(report.Findings));
+    }
+
+    [Fact]
     public async Task Sixteen_racing_writers_with_rollbacks_and_a_transaction_held_open_12_s_are_sealed_exactly_once()
     {
         await using var ledger = await MartenLedger.CreateAsync();
