@@ -155,6 +155,9 @@ public static class DatabaseFailures
         {
             switch (e)
             {
+                // Work fanned out (a message handler, a batch of tasks) fails with all its causes: one outage is enough.
+                case AggregateException aggregate:
+                    return aggregate.InnerExceptions.Any(IsUnavailable);
                 case PostgresException postgres:
                     return postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
                         || postgres.SqlState is PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.AdminShutdown

@@ -3,7 +3,8 @@ namespace SCOFacts.Api.Platform;
 /// <summary>
 /// Takes a sample for some gauges at a fixed interval. A gauge is read synchronously at each scrape, and what these
 /// gauges report takes queries, so the sample is taken in the background and the gauges report the newest one; while
-/// the database is away (or the thing sampled does not exist yet) the last sample stands.
+/// the database is away (or the thing sampled does not exist yet) the last sample stands, and so it does after any
+/// other failure, which is logged as a warning instead of stopping the host.
 /// </summary>
 internal abstract partial class GaugeSampler(TimeSpan interval, ILogger logger) : BackgroundService
 {
@@ -29,10 +30,19 @@ internal abstract partial class GaugeSampler(TimeSpan interval, ILogger logger) 
             {
                 LogSampleFailed(logger, What, e.GetBaseException().Message);
             }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A gauge is not worth the host: an unhealthy background service stops the application, so a sample that
+                // failed for a reason nobody foresaw is reported loudly and the next tick tries again.
+                LogSampleFailedUnexpectedly(logger, What, e);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not sample {What}: {Reason}")]
     private static partial void LogSampleFailed(ILogger logger, string what, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not sample {What}; the gauges keep the last sample")]
+    private static partial void LogSampleFailedUnexpectedly(ILogger logger, string what, Exception exception);
 }
