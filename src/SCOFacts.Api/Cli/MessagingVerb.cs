@@ -1,6 +1,7 @@
 using JasperFx.CodeGeneration;
 using JasperFx.CodeGeneration.Model;
 using SCOFacts.Api.Platform;
+using SCOFacts.Api.Storage;
 using SCOFacts.Api.Subscriptions;
 using Weasel.Core.Migrations;
 using Wolverine.Persistence.Durability;
@@ -36,6 +37,8 @@ internal sealed class MessagingVerb : ICliVerb
         var hostBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
         hostBuilder.AddScoFactsDatabase();
         hostBuilder.Services.PostConfigure<LocalDatabaseOptions>(o => o.CreateIfMissing = false);
+        // Wolverine's message store and the aggregate handlers' code come from its integration with Marten.
+        hostBuilder.Services.AddScoFactsMarten();
         hostBuilder.Services.AddScoFactsMessaging(TypeLoadMode.Dynamic);
         using var host = hostBuilder.Build();
         var services = host.Services;
