@@ -64,7 +64,12 @@ public static class MessagingModule
             options.Discovery.DisableConventionalDiscovery()
                 .IncludeType<FactAnswerChangedHandler>()
                 .IncludeType<DeliverWebhookHandler>()
-                .IncludeType<RunJobHandler>();
+                .IncludeType<RunJobHandler>()
+                // Every write is a command (Application/WriteCommands.cs), invoked in-process by FactsDesk.
+                .IncludeType(typeof(Application.WriteFactHandler))
+                .IncludeType(typeof(Application.WriteFactAtHandler))
+                .IncludeType(typeof(Application.WriteSourceHandler))
+                .IncludeType(typeof(Application.WriteSourceAtHandler));
             options.PublishMessage<FactAnswerChanged>().ToLocalQueue(AnswerChangesQueue).UseDurableInbox();
             options.PublishMessage<DeliverWebhook>().ToLocalQueue(DeliveriesQueue).UseDurableInbox();
             options.PublishMessage<RunJob>().ToLocalQueue(JobQueue.QueueName).UseDurableInbox();
