@@ -1,11 +1,10 @@
-using SCOFacts.Api.Storage;
-using Npgsql;
-using SCOFacts.Api.ReadModels;
-using SCOFacts.Api.Sources;
+using System.Reflection;
+using System.Runtime.ExceptionServices;
 using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Sources;
 using SCOFacts.EventStore;
+using Wolverine.Runtime;
 
 namespace SCOFacts.Api.Application;
 
@@ -16,49 +15,39 @@ public sealed record DeskResult<TState>(TState State, long Version, Rejection? R
 }
 
 /// <summary>
-/// Where every write goes: HTTP endpoints, the seed loader and the importer all run
-/// commands through here, so every change is an ordinary event with its metadata.
+/// Where every write goes: HTTP endpoints, desk actions, the seed loader and the importer all run commands through
+/// here, so every change is an ordinary event with its metadata. Each command is a Wolverine message
+/// (<see cref="WriteFact"/>, <see cref="WriteFactAt"/>, <see cref="WriteSource"/>, <see cref="WriteSourceAt"/>) invoked
+/// in-process; this façade keeps the callers' surface and turns what the bus raises back into the outcomes they know.
 /// </summary>
 /// <remarks>
-/// A claim's quote (and a dispute's counter-evidence) is checked against its source's document here, on the one
-/// path every writer takes: see <see cref="QuoteEvidence"/>.
+/// A claim's quote (and a dispute's counter-evidence) is checked against its source's document on the one path every
+/// writer takes: see <see cref="QuoteEvidence"/>. Writers of one stream are serialised by the stream's lock (ADR 008,
+/// ADR 009): without If-Match a write never loses a race to another writer of the same fact, and with it a stale
+/// version is refused before anything is written. What can still fail is retried by the handler chains
+/// (<see cref="WriteRetries"/>), and a failure no attempt resolved is refused as a <c>write-contention</c> conflict.
 /// </remarks>
-/// <remarks>
-/// Writers of one stream are serialised by the stream's lock, taken in the write's transaction before its state is
-/// read (ADR 008): without If-Match a write never loses a race to another writer of the same fact, and with it a stale
-/// version is refused before anything is written. What can still fail (a deadlock victim, a fact defined by two
-/// requests at once) is retried with a random pause, and a race no attempt resolved is refused as a conflict.
-/// </remarks>
-public sealed class FactsDesk(ScoFactsEvents store, SourceDocuments documents)
+public sealed class FactsDesk(IWolverineRuntime runtime)
 {
-    private readonly CommandRunner _runner = new(store);
-
     /// <summary>Runs a command on one fact's stream.</summary>
     /// <exception cref="ConcurrencyException">The fact is not at <paramref name="ifMatch"/>.</exception>
     public async Task<DeskResult<FactState>> RunAsync(IFactCommand command, EventMetadata metadata, ExpectedVersion? ifMatch = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var (registered, texts) = await documents.ForSourcesAsync(SourcesNamedBy(command), cancellationToken);
-        var context = new KnownSources(registered);
-        Decision Decide(FactState state) => QuoteEvidence.Apply(Fact.Decide(command, state, context), id => texts.GetValueOrDefault(id));
+        ArgumentNullException.ThrowIfNull(metadata);
+        object message = Pinned(ifMatch) is { } version ? new WriteFactAt(command, metadata, version) : new WriteFact(command, metadata);
         try
         {
-            if (await RunOnStoredStateAsync(command.FactId, Decide, metadata, ifMatch, cancellationToken) is { } stored) return stored;
-            var outcome = await _runner.RunAsync<FactState, Rejection>(
-                Fact.StreamId(command.FactId), Fact.Initial, Fact.Evolve, (state, _) => Adapt(Decide(state)),
-                metadata, ifMatch, cancellationToken);
-            return new(outcome.State, outcome.Version, outcome.Rejection, outcome.Duplicate);
+            return await new MessageBus(runtime).InvokeAsync<DeskResult<FactState>>(message, cancellationToken);
         }
-        catch (PostgresException e) when (command is RecordClaim record && e.SqlState == PostgresErrorCodes.UniqueViolation
-            && e.ConstraintName == "claim_index_pkey")
-        {
-            // Claim ids are unique across facts, but each fact's decider sees only its own stream: two facts given
-            // the same new id at the same moment meet only at the claim index, whose key refuses the second append.
-            return new(Fact.Initial, 0, Rejection.Conflict("claim-exists", $"Claim id '{record.ClaimId}' is already used in another fact."), false);
-        }
-        catch (Exception e) when (Unresolved(e, ifMatch))
+        catch (Exception e) when (Unresolved(Unwrap(e), ifMatch))
         {
             return new(Fact.Initial, 0, Contention(Fact.StreamId(command.FactId)), false);
+        }
+        catch (Exception e) when (Unwrap(e) is var inner && inner != e)
+        {
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
         }
     }
 
@@ -67,85 +56,46 @@ public sealed class FactsDesk(ScoFactsEvents store, SourceDocuments documents)
     public async Task<DeskResult<SourceState>> RunAsync(ISourceCommand command, EventMetadata metadata, ExpectedVersion? ifMatch = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(metadata);
+        object message = Pinned(ifMatch) is { } version ? new WriteSourceAt(command, metadata, version) : new WriteSource(command, metadata);
         try
         {
-            var outcome = await _runner.RunAsync<SourceState, Rejection>(
-                Source.StreamId(command.SourceId), Source.Initial, Source.Evolve,
-                (state, _) => Adapt(Source.Decide(command, state)),
-                metadata, ifMatch, cancellationToken);
-            return new(outcome.State, outcome.Version, outcome.Rejection, outcome.Duplicate);
+            return await new MessageBus(runtime).InvokeAsync<DeskResult<SourceState>>(message, cancellationToken);
         }
-        catch (Exception e) when (Unresolved(e, ifMatch))
+        catch (Exception e) when (Unresolved(Unwrap(e), ifMatch))
         {
             return new(Source.Initial, 0, Contention(Source.StreamId(command.SourceId)), false);
         }
-    }
-
-    // Every attempt lost: a race when the request pinned no version (with If-Match a lost race is the stale version the
-    // caller hears about as 412), or the database choosing this write as its victim each time.
-    private static bool Unresolved(Exception e, ExpectedVersion? ifMatch) =>
-        (e is ConcurrencyException && ifMatch is null) || WriteRetry.IsTransient(e);
-
-    private static Rejection Contention(string streamId) => Rejection.Conflict("write-contention",
-        $"Other writes to '{streamId}' kept this one from completing after {WriteRetry.MaxAttempts} attempts; nothing was stored. Send it again.");
-
-    /// <summary>
-    /// Runs a fact command the way <see cref="CommandRunner"/> does, but from the fact's stored state (kept by the
-    /// facts projection in each append's transaction) instead of its replayed stream, so a write costs the same on a
-    /// fact with thousands of claims as on a new one. The stream's lock is taken first and the state read, decided on
-    /// and appended to in that one transaction; nothing but the database is waited on while it is held. A repeated
-    /// idempotency key is looked up in the stream's key index. Null when no state is stored (a fact not yet defined):
-    /// the caller replays the stream instead.
-    /// </summary>
-    private async Task<DeskResult<FactState>?> RunOnStoredStateAsync(string factId, Func<FactState, Decision> decide, EventMetadata metadata,
-        ExpectedVersion? expected, CancellationToken cancellationToken)
-    {
-        var streamId = Fact.StreamId(factId);
-        for (var attempt = 1; ; attempt++)
+        catch (Exception e) when (Unwrap(e) is var inner && inner != e)
         {
-            try
-            {
-                await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await ScoFactsEvents.LockStreamAsync(transaction, streamId, cancellationToken);
-                var (stored, keyUsed) = await StoredAnswers.LoadForWriteAsync(transaction, factId, metadata.IdempotencyKey, cancellationToken);
-                if (stored is null) return null;
-                var (state, version) = (stored.State, stored.Version);
-
-                // A retried request gets its original answer, not a refusal of its own earlier effect.
-                if (keyUsed) return new(state, version, null, Duplicate: true);
-                if (expected is { } pinned && pinned != ExpectedVersion.Any && pinned != ExpectedVersion.Exact(version))
-                    throw new ConcurrencyException(streamId, pinned, version);
-
-                var decision = decide(state);
-                if (decision.Rejection is { } rejection) return new(state, version, rejection, false);
-                if (decision.Events.Count == 0) return new(state, version, null, false);
-
-                var appended = await store.AppendAsync(transaction, streamId, ExpectedVersion.Exact(version), decision.Events, metadata, cancellationToken);
-                // A request with the same key committed first: the next pass, rolled back from here, returns its result.
-                if (appended.Duplicate) continue;
-                await transaction.CommitAsync(cancellationToken);
-                foreach (var e in appended.Events) state = Fact.Evolve(state, e.Data);
-                return new(state, appended.Version, null, false);
-            }
-            catch (ConcurrencyException) when (expected is null && attempt < WriteRetry.MaxAttempts)
-            {
-                // A writer that does not take the lock appended between our read and our write: decide again on its result.
-            }
-            catch (PostgresException e) when (WriteRetry.IsTransient(e) && attempt < WriteRetry.MaxAttempts)
-            {
-                // The database rolled the whole transaction back: nothing was stored, so running the command again is safe.
-            }
-            await WriteRetry.PauseAsync(attempt, cancellationToken);
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
         }
     }
-    private static Decision<Rejection> Adapt(Decision decision) =>
-        decision.Rejection is { } rejection ? Decision<Rejection>.Reject(rejection) : Decision<Rejection>.Accept(decision.Events);
 
-    private static IEnumerable<string> SourcesNamedBy(IFactCommand command) => command switch
+    // "Any" pins nothing; "no stream" is version 0, the version of a stream with no events.
+    private static long? Pinned(ExpectedVersion? ifMatch) => ifMatch switch
     {
-        RecordClaim c => [c.SourceId],
-        DisputeClaim { CounterEvidence: { } evidence } => [evidence.SourceId],
-        _ => [],
+        null => null,
+        var v when v == ExpectedVersion.Any => null,
+        var v when v == ExpectedVersion.NoStream => 0,
+        var v => v.Value.Value,
     };
+
+    // The bus may hand a handler's failure back wrapped; callers (the problem mapping, the outage check) need the
+    // failure itself.
+    private static Exception Unwrap(Exception e)
+    {
+        while (e is AggregateException { InnerExceptions.Count: 1 } or TargetInvocationException && e.InnerException is { } inner)
+            e = inner;
+        return e;
+    }
+
+    // Every attempt failed: a race when the request pinned no version (with If-Match a lost race is the stale version
+    // the caller hears about as 412), a twin request's key, or the database choosing this write as its victim each time.
+    private static bool Unresolved(Exception e, ExpectedVersion? ifMatch) =>
+        (e is ConcurrencyException && Pinned(ifMatch) is null) || e is IdempotencyKeyTakenException || WriteRetries.IsTransient(e);
+
+    private static Rejection Contention(string streamId) => Rejection.Conflict("write-contention",
+        $"Other writes to '{streamId}' kept this one from completing after {WriteRetries.MaxAttempts} attempts; nothing was stored. Send it again.");
 }

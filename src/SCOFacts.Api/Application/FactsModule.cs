@@ -90,6 +90,7 @@ public static class FactsModule
         services.AddSingleton(sp => new LegacyLogCarryOver(sp.GetRequiredService<EventStore.EventStore>(), sp.GetRequiredService<IDocumentStore>(),
             sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<SourceDocuments>();
+        services.AddSingleton<StreamWrites>();
         services.AddSingleton<FactsDesk>();
         services.AddSingleton<FactReader>();
         services.AddSingleton<FactHistory>();

@@ -1,6 +1,7 @@
 using JasperFx.CodeGeneration;
 using JasperFx.CodeGeneration.Model;
 using SCOFacts.Api.Platform;
+using SCOFacts.Api.Application;
 using SCOFacts.Api.Subscriptions;
 using Weasel.Core.Migrations;
 using Wolverine.Persistence.Durability;
@@ -37,6 +38,10 @@ internal sealed class MessagingVerb : ICliVerb
         hostBuilder.AddScoFactsDatabase();
         hostBuilder.Services.PostConfigure<LocalDatabaseOptions>(o => o.CreateIfMissing = false);
         hostBuilder.Services.AddScoFactsMessaging(TypeLoadMode.Dynamic);
+        // The application's own services, registered as the host registers them: handler code resolves a service
+        // the container builds from a factory, and builds one it can construct itself inline, so the two must agree.
+        // Wolverine's message store comes from its integration with Marten, registered here too.
+        hostBuilder.Services.AddScoFactsCore();
         using var host = hostBuilder.Build();
         var services = host.Services;
         switch (arguments[0])

@@ -2,6 +2,7 @@ using JasperFx;
 using JasperFx.Events.Daemon;
 using Marten;
 using Npgsql;
+using Wolverine.Marten;
 
 namespace SCOFacts.Api.Storage;
 
@@ -13,8 +14,9 @@ public static class MartenModule
 
     /// <summary>
     /// Adds Marten's document store, configured by <see cref="ScoFactsMarten.Configure"/>, with schema creation off:
-    /// the schema comes from <c>migrations/</c>, applied at start-up before anything uses the store. Call it after the
-    /// database is registered: without one, nothing is added.
+    /// the schema comes from <c>migrations/</c>, applied at start-up before anything uses the store. Wolverine's message
+    /// store is Marten's (same data source, same transactions), in schema <see cref="Subscriptions.MessagingModule.Schema"/>.
+    /// Call it after the database is registered: without one, nothing is added.
     /// </summary>
     public static IServiceCollection AddScoFactsMarten(this IServiceCollection services)
     {
@@ -40,6 +42,13 @@ public static class MartenModule
             var nodes = configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
             options.Projections.LeadershipPollingTime = (int)Math.Clamp(nodes.LeadershipPolling.TotalMilliseconds, 50, int.MaxValue);
             return options;
+        })
+        // Wolverine keeps its messages in the store's own transactions: events, views and the outbox of answer
+        // changes commit together, and writes run as Wolverine commands on the aggregate handler workflow.
+        .IntegrateWithWolverine(integration =>
+        {
+            integration.MessageStorageSchemaName = Subscriptions.MessagingModule.Schema;
+            integration.AutoCreate = AutoCreate.None;
         });
         return services;
     }

@@ -15,7 +15,7 @@ namespace SCOFacts.Api.Storage;
 /// events; reads come from the same table. The calling surface is the one the product used before Marten: expected
 /// versions, <see cref="ConcurrencyException"/> for a lost race, idempotency keys that store nothing twice.
 /// </summary>
-public sealed class ScoFactsEvents : IEventStreams, IStreamWriters
+public sealed class ScoFactsEvents
 {
     /// <summary>
     /// The first half of the two-key advisory lock a write holds on its stream ("5C0FAC" for SCOFacts, slot 10); the
@@ -45,7 +45,11 @@ public sealed class ScoFactsEvents : IEventStreams, IStreamWriters
     /// <summary>The projections that run inside every append's transaction.</summary>
     public IReadOnlyList<IProjection> InlineProjections => _inline;
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Appends events to a stream in one transaction of its own, running the inline projections in it. Throws
+    /// <see cref="ConcurrencyException"/> when the stream is not at <paramref name="expected"/>. A repeated idempotency
+    /// key (in the metadata) stores nothing and returns the original events.
+    /// </summary>
     public async Task<AppendResult> AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<object> events, EventMetadata metadata,
         CancellationToken cancellationToken = default)
     {
@@ -80,42 +84,6 @@ public sealed class ScoFactsEvents : IEventStreams, IStreamWriters
         command.Parameters.Add(new NpgsqlParameter { Value = StreamLockClass });
         command.Parameters.Add(new NpgsqlParameter { Value = streamId, NpgsqlDbType = NpgsqlDbType.Text });
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public async Task<IStreamWrite> BeginWriteAsync(string streamId, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(streamId);
-        var connection = await DataSource.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await LockStreamAsync(transaction, streamId, cancellationToken);
-            return new StreamWrite(this, connection, transaction, streamId);
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
-
-    // One locked write: reads and the append share the transaction; disposing without a commit rolls it back.
-    private sealed class StreamWrite(ScoFactsEvents events, NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId) : IStreamWrite
-    {
-        public Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(CancellationToken cancellationToken) =>
-            ScoFactsEvents.ReadStreamAsync(connection, transaction, streamId, StreamReadOptions.All, cancellationToken);
-
-        public Task<AppendResult> AppendAsync(ExpectedVersion expected, IReadOnlyList<object> appended, EventMetadata metadata, CancellationToken cancellationToken) =>
-            events.AppendAsync(transaction, streamId, expected, appended, metadata, cancellationToken);
-
-        public Task CommitAsync(CancellationToken cancellationToken) => transaction.CommitAsync(cancellationToken);
-
-        public async ValueTask DisposeAsync()
-        {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-        }
     }
 
     /// <summary>
@@ -233,7 +201,7 @@ public sealed class ScoFactsEvents : IEventStreams, IStreamWriters
         return await command.ExecuteScalarAsync(cancellationToken) is long version ? version : 0;
     }
 
-    /// <inheritdoc />
+    /// <summary>Reads a stream forward, within the bounds given.</summary>
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, StreamReadOptions? options = null,
         CancellationToken cancellationToken = default)
     {

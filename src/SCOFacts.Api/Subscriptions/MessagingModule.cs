@@ -1,4 +1,3 @@
-using JasperFx;
 using JasperFx.CodeGeneration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -6,7 +5,6 @@ using Npgsql;
 using SCOFacts.Api.Jobs;
 using SCOFacts.Api.Platform;
 using Wolverine;
-using Wolverine.Postgresql;
 using Wolverine.Runtime;
 using Wolverine.ErrorHandling;
 
@@ -66,14 +64,17 @@ public static class MessagingModule
             options.Discovery.DisableConventionalDiscovery()
                 .IncludeType<FactAnswerChangedHandler>()
                 .IncludeType<DeliverWebhookHandler>()
-                .IncludeType<RunJobHandler>();
+                .IncludeType<RunJobHandler>()
+                // Every write is a command (Application/WriteCommands.cs), invoked in-process by FactsDesk.
+                .IncludeType(typeof(Application.WriteFactHandler))
+                .IncludeType(typeof(Application.WriteFactAtHandler))
+                .IncludeType(typeof(Application.WriteSourceHandler))
+                .IncludeType(typeof(Application.WriteSourceAtHandler));
             options.PublishMessage<FactAnswerChanged>().ToLocalQueue(AnswerChangesQueue).UseDurableInbox();
             options.PublishMessage<DeliverWebhook>().ToLocalQueue(DeliveriesQueue).UseDurableInbox();
             options.PublishMessage<RunJob>().ToLocalQueue(JobQueue.QueueName).UseDurableInbox();
-            // Over the application's data source, known only once the database has been found or started; the
-            // schema comes from migrations/, never from here.
-            options.PersistMessagesWithPostgresqlUsingDataSourceFromContainer(sp => sp.GetRequiredService<NpgsqlDataSource>(), Schema)
-                .OverrideAutoCreateResources(AutoCreate.None);
+            // Message storage is Marten's (Storage/MartenModule.cs integrates the two over the application's data
+            // source); the schema comes from migrations/, never from here.
         });
         // Settings are read when the runtime is built, after test hosts and configuration files had their say.
         services.AddOptions<Storage.NodeOptions>().BindConfiguration(Storage.NodeOptions.Section);

@@ -9,7 +9,7 @@ namespace SCOFacts.Api.Tests.Storage;
 /// <summary>
 /// The product's append and read surface on Marten (<see cref="ScoFactsEvents"/>): expected versions, lost races as
 /// <see cref="ConcurrencyException"/>, idempotency keys that store nothing twice, metadata on every event, appends
-/// that roll back with the caller's transaction, reads bounded by version and by moment, and the command runner on top.
+/// that roll back with the caller's transaction, and reads bounded by version and by moment.
 /// </summary>
 public sealed class ScoFactsEventsTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>, IAsyncLifetime
 {
@@ -181,65 +181,6 @@ public sealed class ScoFactsEventsTests(DatabaseFixture fixture) : IClassFixture
     }
 
     // ---------------------------------------------------------------- the command runner on ScoFactsEvents
-
-    private sealed record Refusal(string Why);
-
-    private static int Claims(int count, object e) => e is ClaimRecorded ? count + 1 : count;
-
-    // Records a claim unless the fact already holds `limit`; the first command also defines the fact.
-    private static Func<int, long, Decision<Refusal>> Record(string factId, string claimId, int limit = int.MaxValue) => (count, version) =>
-        count >= limit ? Decision<Refusal>.Reject(new Refusal("full"))
-        : Decision<Refusal>.Accept(version == 0 ? [Defined(factId), Recorded(factId, claimId)] : [Recorded(factId, claimId)]);
-
-    [Fact]
-    public async Task Concurrent_commands_all_land_by_retrying_on_fresh_state()
-    {
-        var stream = NewStream(out var factId);
-        await _events.AppendAsync(stream, ExpectedVersion.NoStream, [Defined(factId)], Who());
-        var runner = new CommandRunner(_events, maxAttempts: 50);
-
-        var outcomes = await Task.WhenAll(Enumerable.Range(1, 12).Select(i => Task.Run(() =>
-            runner.RunAsync(stream, 0, Claims, Record(factId, $"c-{i}"), Who()))));
-
-        Assert.All(outcomes, o => Assert.True(o.Accepted));
-        var (count, version) = await _events.AggregateStreamAsync(stream, 0, (n, e) => Claims(n, e.Data));
-        Assert.Equal((12, 13L), (count, version));
-    }
-
-    [Fact]
-    public async Task A_rejection_appends_nothing_and_a_pinned_stale_version_is_a_conflict()
-    {
-        var stream = NewStream(out var factId);
-        var runner = new CommandRunner(_events);
-        var first = await runner.RunAsync(stream, 0, Claims, Record(factId, "c-1", limit: 1), Who());
-        Assert.Equal((1, 2L), (first.State, first.Version));
-
-        var refused = await runner.RunAsync(stream, 0, Claims, Record(factId, "c-2", limit: 1), Who());
-        Assert.Equal(new Refusal("full"), refused.Rejection);
-        Assert.Equal(2, await _events.GetStreamVersionAsync(stream));
-
-        var stale = await Assert.ThrowsAsync<ConcurrencyException>(() =>
-            runner.RunAsync(stream, 0, Claims, Record(factId, "c-3"), Who(), ExpectedVersion.Exact(1)));
-        Assert.Equal(2, stale.ActualVersion);
-        var pinned = await runner.RunAsync(stream, 0, Claims, Record(factId, "c-3"), Who(), ExpectedVersion.Exact(2));
-        Assert.Equal((2, 3L), (pinned.State, pinned.Version));
-    }
-
-    [Fact]
-    public async Task A_repeated_idempotency_key_returns_the_original_outcome_instead_of_deciding_again()
-    {
-        var stream = NewStream(out var factId);
-        var runner = new CommandRunner(_events);
-        var first = await runner.RunAsync(stream, 0, Claims, Record(factId, "c-1", limit: 1), Who(idempotencyKey: "once"));
-        // Deciding again would be refused (the fact is full); the key says it already happened.
-        var again = await runner.RunAsync(stream, 0, Claims, Record(factId, "c-1", limit: 1), Who(idempotencyKey: "once"));
-
-        Assert.True(again.Accepted);
-        Assert.True(again.Duplicate);
-        Assert.Equal(first.Appended!.FirstPosition, again.Appended!.FirstPosition);
-        Assert.Equal(1, again.State);
-        Assert.Equal(2, await _events.GetStreamVersionAsync(stream));
-    }
 
     private static string NewStream(out string factId)
     {
