@@ -9,13 +9,16 @@ namespace SCOFacts.Api.Storage;
 /// the rows in <c>wolverine.wolverine_nodes</c> is this process: with several nodes, that is the only way to tell
 /// from outside where the sealer is. Always healthy: a node running no shard is a normal state.
 /// </summary>
-internal sealed class NodeHealthCheck(DaemonHost host, IServiceProvider services) : IHealthCheck
+internal sealed class NodeHealthCheck(DaemonHost host, IConfiguration configuration, IServiceProvider services) : IHealthCheck
 {
     /// <summary>The scheme of the agent addresses Wolverine gives the shards it assigns.</summary>
     public const string AgentScheme = "event-subscriptions";
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        // With the daemon off there is nothing to report, and asking Marten for its daemon would build one.
+        if (!configuration.GetValue(DaemonHost.EnabledSetting, true))
+            return Task.FromResult(HealthCheckResult.Healthy("The async daemon is off in this process; running: "));
         if (host.Distribution == NodeDistribution.Wolverine)
         {
             var runtime = services.GetRequiredService<IWolverineRuntime>();
