@@ -35,8 +35,9 @@ public sealed class NodeOptions
     public NodeDistribution Distribution { get; set; } = NodeDistribution.HotCold;
 
     /// <summary>
-    /// Reads <c>Nodes:Distribution</c>, refusing anything but a mode's name: a typo would otherwise fall back to a
-    /// number or the default silently, and a node in the other mode would run the shards beside the others.
+    /// Reads <c>Nodes:Distribution</c>, refusing anything but a mode's name (the options binder would also take a
+    /// number), at registration, before anything runs: a node in the wrong mode would run the shards beside the
+    /// others.
     /// </summary>
     /// <exception cref="InvalidOperationException">The setting names no mode.</exception>
     public static NodeDistribution ReadDistribution(IConfiguration configuration)

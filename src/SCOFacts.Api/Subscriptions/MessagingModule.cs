@@ -102,8 +102,8 @@ public static class MessagingModule
             if (nodes.Distribution == Storage.NodeDistribution.Wolverine)
             {
                 // The leader hands out the daemon's shards only in Balanced mode (the default, stated so that no later
-                // change of default stops the sealer), and checks that each assigned shard really runs on this beat
-                // rather than every 30 s.
+                // change of default stops the sealer), and checks that each assigned shard really runs every
+                // StaleAfter rather than Wolverine's 30 s.
                 options.Durability.Mode = DurabilityMode.Balanced;
                 options.Durability.CheckAssignmentPeriod = nodes.StaleAfter;
             }
