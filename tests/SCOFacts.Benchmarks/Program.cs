@@ -22,8 +22,9 @@ using SCOFacts.Benchmarks.WebhooksBench;
 //                   16 clients posting claims to one fact (share of 2xx, rps) against 16 clients on a fact each
 //   --marten-only   ledger suite only: the catch-up rows on Marten's daemon alone
 //   --knownat-only  api suite only: the knownAt rows alone (to repeat them for their spread)
-//   nodes           three API processes on one database: kill -9 of the node running the sealer to sealing resumed,
-//                   against a clean stop of the same node (3 runs)
+//   nodes           three API processes on one database, in both Nodes:Distribution modes (HotCold, Wolverine): kill -9 of
+//                   the node running the sealer to sealing resumed, and a clean stop (3 runs each), against each other
+//                   and against one node in steady state (a write to sealed, the sealing rate under writes)
 //   webhooks        an editor's rating that flips a verdict to its webhook delivered on loopback, against a bare POST to the same receiver
 //   coldstart       the API as a real process (Production, pre-generated code) to its first answered GET, against starting it for `help`
 //   fixture release-0011 DIR   not a measurement: writes the release's frozen database dump and answers (tests/fixtures/release-0011/README.md)

@@ -70,11 +70,11 @@ public sealed class SeedOptions
 public static class FactsModule
 {
     /// <summary>The services both the web host and the command-line verbs use.</summary>
-    public static IServiceCollection AddScoFactsCore(this IServiceCollection services)
+    public static IServiceCollection AddScoFactsCore(this IServiceCollection services, NodeDistribution distribution = NodeDistribution.HotCold)
     {
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);
         services.TryAddSingleton<ScoFactsMetrics>();
-        services.AddScoFactsMarten();
+        services.AddScoFactsMarten(distribution);
         services.AddScoFactsMessaging();
         services.AddSingleton<FactsProjection>();
         // Marten owns the events; the facts projection's views commit in each append's transaction.
@@ -106,7 +106,12 @@ public static class FactsModule
     public static WebApplicationBuilder AddScoFactsFacts(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddScoFactsCore();
+        // Read once, before anything is registered: Wolverine's integration needs it at registration. A host with the
+        // daemon off runs no shard, so it takes part in no distribution.
+        var distribution = builder.Configuration.GetValue(DaemonHost.EnabledSetting, true)
+            ? NodeOptions.ReadDistribution(builder.Configuration)
+            : NodeDistribution.HotCold;
+        builder.Services.AddScoFactsCore(distribution);
         builder.Services.ConfigureHttpJsonOptions(json => ResponseJson.Configure(json.SerializerOptions));
         builder.Services.Configure<SwaggerGenOptions>(FactsOpenApi.Configure);
         // A database of the release before Marten has its log carried over (and the views rebuilt from Marten's) first.
@@ -116,7 +121,7 @@ public static class FactsModule
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReadModelRevisions>());
         // Seeds load before the daemon starts, so its first batches see a populated log.
         builder.Services.AddHostedService<SeedOnStart>();
-        builder.Services.AddScoFactsDaemon();
+        builder.Services.AddScoFactsDaemon(distribution);
         builder.Services.AddReadinessCheck<ProjectionsHealthCheck>("projections");
         builder.Services.AddHostedService<ProjectionLagSampler>();
         builder.Services.AddReadinessCheck<SkippedGapsHealthCheck>("event-gaps");

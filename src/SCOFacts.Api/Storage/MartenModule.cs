@@ -2,6 +2,7 @@ using JasperFx;
 using JasperFx.Events.Daemon;
 using Marten;
 using Npgsql;
+using SCOFacts.Api.Platform;
 using Wolverine.Marten;
 
 namespace SCOFacts.Api.Storage;
@@ -16,9 +17,11 @@ public static class MartenModule
     /// Adds Marten's document store, configured by <see cref="ScoFactsMarten.Configure"/>, with schema creation off:
     /// the schema comes from <c>migrations/</c>, applied at start-up before anything uses the store. Wolverine's message
     /// store is Marten's (same data source, same transactions), in schema <see cref="Subscriptions.MessagingModule.Schema"/>.
-    /// Call it after the database is registered: without one, nothing is added.
+    /// Call it after the database is registered: without one, nothing is added. <paramref name="distribution"/> says
+    /// who will run the daemon's shards in a host that runs the daemon: Wolverine's integration must know when it is
+    /// registered, since it then brings the agent family and coordinator of its own.
     /// </summary>
-    public static IServiceCollection AddScoFactsMarten(this IServiceCollection services)
+    public static IServiceCollection AddScoFactsMarten(this IServiceCollection services, NodeDistribution distribution = NodeDistribution.HotCold)
     {
         ArgumentNullException.ThrowIfNull(services);
         if (services.Any(s => s.ServiceType == typeof(IDocumentStore))) return services;
@@ -36,7 +39,10 @@ public static class MartenModule
                 configuration.GetValue(DaemonBatchSizeSetting, AsyncProjections.BatchSize));
             // Only a host that asked for the daemon runs it, and only while its settings leave it on.
             var daemon = sp.GetService<DaemonHost>() is not null && configuration.GetValue(DaemonHost.EnabledSetting, true);
-            options.Projections.AsyncMode = daemon ? DaemonMode.HotCold : DaemonMode.Disabled;
+            // Under Wolverine's distribution Marten coordinates nothing: the agents Wolverine's leader assigns start
+            // the shards. A Marten-side HotCold choice there would be refused by Wolverine at start-up.
+            options.Projections.AsyncMode = !daemon ? DaemonMode.Disabled
+                : distribution == NodeDistribution.Wolverine ? DaemonMode.ExternallyManaged : DaemonMode.HotCold;
             // A node without shards polls for them this often: after a node dies, its advisory locks are free as soon
             // as PostgreSQL drops its connections, so this bounds how long the sealer and trust stand still.
             var nodes = configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
@@ -49,28 +55,39 @@ public static class MartenModule
         {
             integration.MessageStorageSchemaName = Subscriptions.MessagingModule.Schema;
             integration.AutoCreate = AutoCreate.None;
+            integration.UseWolverineManagedEventSubscriptionDistribution = distribution == NodeDistribution.Wolverine;
         });
         return services;
     }
 
     /// <summary>
-    /// Runs Marten's async daemon in this host, in HotCold mode (one node of many holds each shard), with the sealer
-    /// and learned trust on it; setting <c>Events:AsyncDaemon</c> to false leaves it off. Register it after the
-    /// services that must start before the daemon: hosted services start in order.
+    /// Runs Marten's async daemon in this host, with the sealer and learned trust on it; setting
+    /// <c>Events:AsyncDaemon</c> to false leaves it off. In <see cref="NodeDistribution.HotCold"/> Marten's projection
+    /// coordinator runs as a hosted service (one node of many holds each shard, through an advisory lock); in
+    /// <see cref="NodeDistribution.Wolverine"/> Wolverine's agents run the shards and Marten's coordinator must not run,
+    /// or the two would start the same shards. Register it after the services that must start before the daemon:
+    /// hosted services start in order. Pass the same <paramref name="distribution"/> as to <see cref="AddScoFactsMarten"/>.
     /// </summary>
-    public static IServiceCollection AddScoFactsDaemon(this IServiceCollection services)
+    public static IServiceCollection AddScoFactsDaemon(this IServiceCollection services, NodeDistribution distribution = NodeDistribution.HotCold)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddSingleton<DaemonHost>();
-        services.AddSingleton<Marten.Events.Daemon.Coordination.IProjectionCoordinator, Marten.Events.Daemon.Coordination.ProjectionCoordinator>();
-        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>());
+        services.AddSingleton(new DaemonHost(distribution));
+        if (distribution == NodeDistribution.HotCold)
+        {
+            services.AddSingleton<Marten.Events.Daemon.Coordination.IProjectionCoordinator, Marten.Events.Daemon.Coordination.ProjectionCoordinator>();
+            services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>());
+        }
+        services.AddReadinessCheck<NodeHealthCheck>("node");
         return services;
     }
 }
 
-/// <summary>Marks a host that runs Marten's async daemon.</summary>
-internal sealed class DaemonHost
+/// <summary>Marks a host that runs Marten's async daemon, and how its shards are spread.</summary>
+internal sealed class DaemonHost(NodeDistribution distribution)
 {
+    /// <summary>Who assigns the shards.</summary>
+    public NodeDistribution Distribution { get; } = distribution;
+
     /// <summary>The setting that turns the daemon off in a host that would run it.</summary>
     public const string EnabledSetting = "Events:AsyncDaemon";
 }

@@ -26,4 +26,47 @@ public sealed class NodeOptions
 
     /// <summary>How often messages owned by no running node are looked for and released.</summary>
     public TimeSpan OrphanSweep { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Who decides which node runs each daemon shard. Every node sharing a database must use the same value: the two
+    /// ways know nothing of each other. <see cref="NodeDistribution.HotCold"/> is the default because it moves a dead
+    /// node's shards fastest (see docs/scaling.md).
+    /// </summary>
+    public NodeDistribution Distribution { get; set; } = NodeDistribution.HotCold;
+
+    /// <summary>
+    /// Reads <c>Nodes:Distribution</c>, refusing anything but a mode's name (the options binder would also take a
+    /// number), at registration, before anything runs: a node in the wrong mode would run the shards beside the
+    /// others.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The setting names no mode.</exception>
+    public static NodeDistribution ReadDistribution(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var value = configuration[$"{Section}:{nameof(Distribution)}"];
+        if (string.IsNullOrWhiteSpace(value))
+            return NodeDistribution.HotCold;
+        var known = Enum.GetNames<NodeDistribution>();
+        var name = known.FirstOrDefault(n => string.Equals(n, value.Trim(), StringComparison.OrdinalIgnoreCase));
+        return name is not null
+            ? Enum.Parse<NodeDistribution>(name)
+            : throw new InvalidOperationException(
+                $"The setting {Section}:{nameof(Distribution)} is '{value}'; it must be one of {string.Join(", ", known)}.");
+    }
+}
+
+/// <summary>How the async daemon's shards (the ledger sealer, learned trust) are spread over the nodes.</summary>
+public enum NodeDistribution
+{
+    /// <summary>
+    /// Marten's HotCold daemon: every node tries to take each shard's advisory lock; the holder runs it. A dead node's
+    /// shards are free as soon as PostgreSQL drops its connections.
+    /// </summary>
+    HotCold,
+
+    /// <summary>
+    /// Wolverine's agent framework: the elected leader assigns each shard to one node and spreads them evenly. A dead
+    /// node's shards move once the leader has found its heartbeat stale.
+    /// </summary>
+    Wolverine,
 }

@@ -104,6 +104,14 @@ public static class MessagingModule
             options.Durability.StaleNodeTimeout = nodes.StaleAfter;
             options.Durability.OrphanedMessageSweepPollingTime = nodes.OrphanSweep;
             options.Durability.NodeReassignmentPollingTime = nodes.OrphanSweep;
+            if (nodes.Distribution == Storage.NodeDistribution.Wolverine)
+            {
+                // The leader hands out the daemon's shards only in Balanced mode (the default, stated so that no later
+                // change of default stops the sealer), and checks that each assigned shard really runs every
+                // StaleAfter rather than Wolverine's 30 s.
+                options.Durability.Mode = DurabilityMode.Balanced;
+                options.Durability.CheckAssignmentPeriod = nodes.StaleAfter;
+            }
             // Changes are handled in the order their writes committed, so the stream and the fan-out keep that order.
             options.LocalQueue(AnswerChangesQueue).Sequential();
             options.LocalQueue(DeliveriesQueue).MaximumParallelMessages(Math.Max(1, webhooks.Parallelism));

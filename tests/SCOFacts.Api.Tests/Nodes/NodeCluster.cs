@@ -15,7 +15,7 @@ namespace SCOFacts.Api.Tests.Nodes;
 /// Several real API processes on one throwaway database, with an editor key they all accept, the ledger key they all
 /// share, and what the database says about who holds which daemon shard and how far sealing has got.
 /// </summary>
-public sealed class NodeCluster : IAsyncDisposable
+public sealed partial class NodeCluster : IAsyncDisposable
 {
     /// <summary>The shards of Marten's async daemon, by the identity their progress is stored under.</summary>
     public static readonly IReadOnlyList<string> Shards = [LedgerMartenOptions.ProjectionName + ":All", AsyncProjections.TrustName + ":All"];
@@ -26,10 +26,17 @@ public sealed class NodeCluster : IAsyncDisposable
     private readonly Dictionary<string, HttpClient> _clients = new(StringComparer.Ordinal);
     private string _editorKey = "";
 
-    private NodeCluster(TestDatabase database) => Database = database;
+    private NodeCluster(TestDatabase database, NodeDistribution distribution)
+    {
+        Database = database;
+        Distribution = distribution;
+    }
 
     /// <summary>The database every node shares.</summary>
     public TestDatabase Database { get; }
+
+    /// <summary>How every node of this cluster spreads the daemon's shards (<c>Nodes:Distribution</c>).</summary>
+    public NodeDistribution Distribution { get; }
 
     /// <summary>The nodes started, killed ones included.</summary>
     public IReadOnlyList<ApiProcess> Nodes => _nodes;
@@ -41,10 +48,10 @@ public sealed class NodeCluster : IAsyncDisposable
     public string LedgerKeyPath => Path.Combine(_folder, "signing.key");
 
     /// <summary>A migrated database and an editor key; no node runs yet.</summary>
-    public static async Task<NodeCluster> CreateAsync()
+    public static async Task<NodeCluster> CreateAsync(NodeDistribution distribution = NodeDistribution.HotCold)
     {
         var database = await TestDatabase.CreateMigratedAsync();
-        var cluster = new NodeCluster(database);
+        var cluster = new NodeCluster(database, distribution);
         Directory.CreateDirectory(cluster._folder);
         using var cache = new MemoryCache(new MemoryCacheOptions());
         var keys = new ApiKeyStore(database.DataSource, cache, Options.Create(new AuthOptions()));
@@ -63,6 +70,7 @@ public sealed class NodeCluster : IAsyncDisposable
             ["Ledger:SigningKeyPath"] = LedgerKeyPath,
             ["Ledger:CheckpointInterval"] = "00:00:01",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Nodes:Distribution"] = Distribution.ToString(),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             all[key] = value;
@@ -98,9 +106,22 @@ public sealed class NodeCluster : IAsyncDisposable
             return id;
     }
 
-    /// <summary>For each daemon shard, the nodes (by name) whose connections hold its advisory lock right now.</summary>
+    /// <summary>
+    /// For each daemon shard, the nodes (by name) running it right now. In HotCold mode: the nodes whose connections
+    /// hold its advisory lock, with the backend holding it. In Wolverine mode: the running nodes that report the
+    /// shard's agent among those running in their process (<c>/health/ready</c>, check <c>node</c>), with no backend
+    /// (-1); a node Wolverine's tables name for a shard without the process running it does not count.
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<(string Node, int Backend)>>> ShardHoldersAsync()
     {
+        var holders = Shards.ToDictionary(s => s, _ => new List<(string, int)>(), StringComparer.Ordinal);
+        if (Distribution == NodeDistribution.Wolverine)
+        {
+            foreach (var (node, report) in await NodeReportsAsync())
+                foreach (var shard in Shards.Where(s => report.Agents.Any(a => IsAgentOf(a, s))))
+                    holders[shard].Add((node.Name, -1));
+            return holders.ToDictionary(h => h.Key, h => (IReadOnlyList<(string, int)>)h.Value, StringComparer.Ordinal);
+        }
         var lockIds = Shards.ToDictionary(s => ProjectionLockIds.Compute("public", Shard(s), new DaemonSettings().DaemonLockId), s => s);
         await using var command = Database.DataSource.CreateCommand(
             """
@@ -111,21 +132,116 @@ public sealed class NodeCluster : IAsyncDisposable
               AND l.objid::bigint = ANY($1)
             """);
         command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = lockIds.Keys.Select(k => (long)k).ToArray() });
-        var holders = Shards.ToDictionary(s => s, _ => new List<(string, int)>(), StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
             holders[lockIds[(int)reader.GetInt64(0)]].Add((reader.GetString(1), reader.GetInt32(2)));
         return holders.ToDictionary(h => h.Key, h => (IReadOnlyList<(string, int)>)h.Value, StringComparer.Ordinal);
     }
 
+    /// <summary>Whether a Wolverine agent address (event-subscriptions://marten/main/db/ledger/all) is the shard's.</summary>
+    public static bool IsAgentOf(string agent, string shard) =>
+        new Uri(agent).AbsolutePath.TrimEnd('/').EndsWith("/" + Shard(shard).RelativeUrl, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>What each running node says of itself on <c>/health/ready</c>: its Wolverine node id (Wolverine mode) and the shards it runs.</summary>
+    public async Task<IReadOnlyList<(ApiProcess Node, (Guid? NodeId, IReadOnlyList<string> Agents) Report)>> NodeReportsAsync()
+    {
+        var reports = new List<(ApiProcess, (Guid?, IReadOnlyList<string>))>();
+        foreach (var node in Running)
+        {
+            string description;
+            try
+            {
+                using var response = await Client(node).GetAsync(new Uri("health/ready", UriKind.Relative));
+                using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                description = body.RootElement.GetProperty("checks").EnumerateArray()
+                    .Single(c => c.GetProperty("name").GetString() == "node").GetProperty("description").GetString() ?? "";
+            }
+            catch (HttpRequestException) when (node.HasExited)
+            {
+                continue;
+            }
+            var id = NodeIdPattern().Match(description);
+            var running = description[(description.IndexOf("running:", StringComparison.Ordinal) + "running:".Length)..]
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            reports.Add((node, (id.Success ? Guid.Parse(id.Groups[1].Value) : null, running)));
+        }
+        return reports;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("Wolverine node ([0-9a-f-]{36})")]
+    private static partial System.Text.RegularExpressions.Regex NodeIdPattern();
+
+    /// <summary>
+    /// Wolverine mode: for each shard, the node names <c>wolverine.wolverine_node_assignments</c> assigns it to (the
+    /// leader's record of who should run it), mapped to process names through each node's own report.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> AssignedShardsAsync()
+    {
+        var names = (await NodeReportsAsync()).Where(r => r.Report.NodeId is not null).ToDictionary(r => r.Report.NodeId!.Value, r => r.Node.Name);
+        var assigned = Shards.ToDictionary(s => s, _ => new List<string>(), StringComparer.Ordinal);
+        await using var command = Database.DataSource.CreateCommand("SELECT id, node_id FROM wolverine.wolverine_node_assignments WHERE id LIKE 'event-subscriptions://%'");
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var nodeId = reader.IsDBNull(1) ? Guid.Empty : reader.GetGuid(1);
+            foreach (var shard in Shards.Where(s => IsAgentOf(reader.GetString(0), s)))
+                assigned[shard].Add(names.TryGetValue(nodeId, out var name) ? name : $"node {nodeId} (no running process)");
+        }
+        return assigned.ToDictionary(a => a.Key, a => (IReadOnlyList<string>)a.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>Wolverine mode: the process holding Wolverine's leadership, by its assignment of the leader agent.</summary>
+    public async Task<string?> LeaderAsync()
+    {
+        var names = (await NodeReportsAsync()).Where(r => r.Report.NodeId is not null).ToDictionary(r => r.Report.NodeId!.Value, r => r.Node.Name);
+        await using var command = Database.DataSource.CreateCommand("SELECT node_id FROM wolverine.wolverine_node_assignments WHERE id LIKE 'wolverine://leader%'");
+        return await command.ExecuteScalarAsync() is Guid id && names.TryGetValue(id, out var name) ? name : null;
+    }
+
+    /// <summary>
+    /// Wolverine mode: the backends holding Wolverine's leadership lock. Its lock connection carries an application
+    /// name of its own (<c>wolverine-advisory-lock:...</c>), not the node's; only the leader holds one.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> WolverineLeadershipBackendsAsync()
+    {
+        await using var command = Database.DataSource.CreateCommand(
+            """
+            SELECT DISTINCT a.pid
+            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'wolverine-advisory-lock:%'
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """);
+        var backends = new List<int>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            backends.Add(reader.GetInt32(0));
+        return backends;
+    }
+
     private static ShardName Shard(string identity) =>
         ShardName.TryParse(identity, out var shard) && shard is not null ? shard : throw new ArgumentException($"'{identity}' is no shard name.", nameof(identity));
 
-    /// <summary>Whether every shard is held by exactly one connection of a node in <paramref name="nodes"/>.</summary>
+    /// <summary>
+    /// Whether every shard is run by exactly one node, one of <paramref name="nodes"/>; in Wolverine mode Wolverine's
+    /// assignment table must name that same node, and no other, too.
+    /// </summary>
     public async Task<bool> EachShardHeldOnceByAsync(IEnumerable<ApiProcess> nodes)
     {
         var names = nodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
-        return (await ShardHoldersAsync()).Values.All(h => h.Count == 1 && names.Contains(h[0].Node));
+        var holders = await ShardHoldersAsync();
+        if (!holders.Values.All(h => h.Count == 1 && names.Contains(h[0].Node)))
+            return false;
+        if (Distribution != NodeDistribution.Wolverine)
+            return true;
+        var assigned = await AssignedShardsAsync();
+        return Shards.All(s => assigned[s].Count == 1 && assigned[s][0] == holders[s][0].Node);
+    }
+
+    /// <summary>The one node running the shard <paramref name="shard"/>, or null while it is free or run twice.</summary>
+    public async Task<string?> HolderOfAsync(string shard)
+    {
+        var holders = (await ShardHoldersAsync())[shard];
+        return holders.Count == 1 ? holders[0].Node : null;
     }
 
     /// <summary>The one node holding every shard, or null while they are free or split.</summary>
