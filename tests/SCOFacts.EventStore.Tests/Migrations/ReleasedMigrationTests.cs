@@ -32,6 +32,7 @@ public sealed class ReleasedMigrationTests
         ["0018_webhook_subscriptions.sql"] = "fb73cdf2f2e61b199b870d670706755fc1de0ddb443eb1d96b3aa2b000284bda",
         ["0019_jobs.sql"] = "23a285b4b612e53517c750675bb46067154abb51bfa9f5fe0e974f6b69c5de4f",
         ["0020_desk_quote_search_on_marten.sql"] = "d0b424674ec0a5098e9f16a6b35b163b41db3ea3654ccc24beb10b86d67586a3",
+        ["0021_wolverine_on_marten.sql"] = "e6a320dda747811b3564af82b57fc47be13bea15b543f1324ec9e0bf9c6cc2c8",
     };
 
     [Fact]
