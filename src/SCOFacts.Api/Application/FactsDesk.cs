@@ -36,19 +36,7 @@ public sealed class FactsDesk(IWolverineRuntime runtime)
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(metadata);
         object message = Pinned(ifMatch) is { } version ? new WriteFactAt(command, metadata, version) : new WriteFact(command, metadata);
-        try
-        {
-            return await new MessageBus(runtime).InvokeAsync<DeskResult<FactState>>(message, cancellationToken);
-        }
-        catch (Exception e) when (Unresolved(Unwrap(e), ifMatch))
-        {
-            return new(Fact.Initial, 0, Contention(Fact.StreamId(command.FactId)), false);
-        }
-        catch (Exception e) when (Unwrap(e) is var inner && inner != e)
-        {
-            ExceptionDispatchInfo.Capture(inner).Throw();
-            throw;
-        }
+        return await InvokeAsync(message, Fact.Initial, Fact.StreamId(command.FactId), ifMatch, cancellationToken);
     }
 
     /// <summary>Runs a command on one source's stream.</summary>
@@ -58,13 +46,21 @@ public sealed class FactsDesk(IWolverineRuntime runtime)
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(metadata);
         object message = Pinned(ifMatch) is { } version ? new WriteSourceAt(command, metadata, version) : new WriteSource(command, metadata);
+        return await InvokeAsync(message, Source.Initial, Source.StreamId(command.SourceId), ifMatch, cancellationToken);
+    }
+
+    // Invokes the command in-process and turns what the bus raises back into what callers know: a failure no attempt
+    // resolved becomes the write-contention refusal, anything else is rethrown as the handler raised it.
+    private async Task<DeskResult<TState>> InvokeAsync<TState>(object message, TState initial, string streamId, ExpectedVersion? ifMatch,
+        CancellationToken cancellationToken)
+    {
         try
         {
-            return await new MessageBus(runtime).InvokeAsync<DeskResult<SourceState>>(message, cancellationToken);
+            return await new MessageBus(runtime).InvokeAsync<DeskResult<TState>>(message, cancellationToken);
         }
         catch (Exception e) when (Unresolved(Unwrap(e), ifMatch))
         {
-            return new(Source.Initial, 0, Contention(Source.StreamId(command.SourceId)), false);
+            return new(initial, 0, Contention(streamId), false);
         }
         catch (Exception e) when (Unwrap(e) is var inner && inner != e)
         {
