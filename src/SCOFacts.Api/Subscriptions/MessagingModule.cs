@@ -55,6 +55,14 @@ public static class MessagingModule
         services.AddProblemKind(JobRunner.JobFailed);
         services.AddProblemKind(JobRunner.ImportIncomplete);
         services.AddHttpClient(DeliverWebhookHandler.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // Wolverine logs every failed invocation at Error under the message's type. For a write that is mostly the
+        // caller's stale If-Match (answered 412) or a race the chain retries: routine, not errors. Whatever a write
+        // finally fails with reaches its caller, which reports it (an HTTP 5xx, a failed job), so nothing is hidden.
+        services.AddLogging(logging =>
+        {
+            logging.AddFilter(typeof(Application.WriteFact).FullName, LogLevel.Critical);
+            logging.AddFilter(typeof(Application.WriteSource).FullName, LogLevel.Critical);
+        });
 
         services.AddWolverine(ExtensionDiscovery.ManualOnly, options =>
         {

@@ -179,8 +179,12 @@ public sealed class WriteCommandTests(WriteCommandTests.Factory factory) : IClas
         public int FailedAttempts(string messageType, string fact) =>
             _failures.Count(f => f.Contains(messageType + " {", StringComparison.Ordinal) && f.Contains(fact, StringComparison.Ordinal));
 
-        protected override void ConfigureTestServices(IServiceCollection services) =>
+        protected override void ConfigureTestServices(IServiceCollection services)
+        {
             services.AddSingleton<ILoggerProvider>(new FailureLog(_failures));
+            // The host keeps failed write attempts out of its log (they are routine); this log wants every one of them.
+            services.AddLogging(logging => logging.AddFilter<FailureLog>(category: null, LogLevel.Error));
+        }
 
         private sealed class FailureLog(ConcurrentQueue<string> failures) : ILoggerProvider
         {
