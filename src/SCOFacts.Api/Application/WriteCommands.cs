@@ -130,31 +130,15 @@ public sealed class StreamWrites(ScoFactsEvents store, SourceDocuments documents
         var streamId = Fact.StreamId(command.FactId);
         try
         {
-            await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await ScoFactsEvents.LockStreamAsync(transaction, streamId, cancellationToken);
-
-            FactState state;
-            long version;
-            bool keyUsed;
-            var (stored, storedKeyUsed) = await StoredAnswers.LoadForWriteAsync(transaction, command.FactId, metadata.IdempotencyKey, cancellationToken);
-            if (stored is not null)
-                (state, version, keyUsed) = (stored.State, stored.Version, storedKeyUsed);
-            else
-                (state, version, keyUsed) = await FoldAsync(connection, transaction, streamId, Fact.Initial, Fact.Evolve, metadata, cancellationToken);
-
-            // A retried request gets its original answer, not a refusal of its own earlier effect.
-            if (keyUsed) return new(state, version, null, Duplicate: true);
-            if (pinned is { } expected && expected != version)
-                throw new ConcurrencyException(streamId, ExpectedVersion.Exact(expected), version);
-
-            var decision = QuoteEvidence.Apply(Fact.Decide(command, state, context), id => texts.GetValueOrDefault(id));
-            if (decision.Rejection is { } rejection) return new(state, version, rejection, false);
-            if (decision.Events.Count == 0) return new(state, version, null, false);
-
-            var appended = await AppendAndCommitAsync(transaction, streamId, version, decision.Events, metadata);
-            foreach (var e in appended.Events) state = Fact.Evolve(state, e.Data);
-            return new(state, appended.Version, null, false);
+            return await RunAsync(streamId, async (connection, transaction) =>
+                {
+                    var (stored, keyUsed) = await StoredAnswers.LoadForWriteAsync(transaction, command.FactId, metadata.IdempotencyKey, cancellationToken);
+                    return stored is not null
+                        ? (stored.State, stored.Version, keyUsed)
+                        : await FoldAsync(connection, transaction, streamId, Fact.Initial, Fact.Evolve, metadata, cancellationToken);
+                },
+                state => QuoteEvidence.Apply(Fact.Decide(command, state, context), id => texts.GetValueOrDefault(id)),
+                Fact.Evolve, metadata, pinned, cancellationToken);
         }
         catch (PostgresException e) when (command is RecordClaim record && e.SqlState == PostgresErrorCodes.UniqueViolation
             && e.ConstraintName == "claim_index_pkey")
@@ -172,21 +156,33 @@ public sealed class StreamWrites(ScoFactsEvents store, SourceDocuments documents
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(metadata);
         var streamId = Source.StreamId(command.SourceId);
+        return await RunAsync(streamId,
+            (connection, transaction) => FoldAsync(connection, transaction, streamId, Source.Initial, Source.Evolve, metadata, cancellationToken),
+            state => Source.Decide(command, state), Source.Evolve, metadata, pinned, cancellationToken);
+    }
+
+    // The attempt itself, the same for every stream: the lock, then the state (with whether the idempotency key was
+    // used), the pin, the decision, and the append committed with the state it was decided on.
+    private async Task<DeskResult<TState>> RunAsync<TState>(string streamId,
+        Func<NpgsqlConnection, NpgsqlTransaction, Task<(TState State, long Version, bool KeyUsed)>> load,
+        Func<TState, Decision> decide, Func<TState, object, TState> evolve, EventMetadata metadata, long? pinned, CancellationToken cancellationToken)
+    {
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await ScoFactsEvents.LockStreamAsync(transaction, streamId, cancellationToken);
-        var (state, version, keyUsed) = await FoldAsync(connection, transaction, streamId, Source.Initial, Source.Evolve, metadata, cancellationToken);
+        var (state, version, keyUsed) = await load(connection, transaction);
 
+        // A retried request gets its original answer, not a refusal of its own earlier effect.
         if (keyUsed) return new(state, version, null, Duplicate: true);
         if (pinned is { } expected && expected != version)
             throw new ConcurrencyException(streamId, ExpectedVersion.Exact(expected), version);
 
-        var decision = Source.Decide(command, state);
+        var decision = decide(state);
         if (decision.Rejection is { } rejection) return new(state, version, rejection, false);
         if (decision.Events.Count == 0) return new(state, version, null, false);
 
         var appended = await AppendAndCommitAsync(transaction, streamId, version, decision.Events, metadata);
-        foreach (var e in appended.Events) state = Source.Evolve(state, e.Data);
+        foreach (var e in appended.Events) state = evolve(state, e.Data);
         return new(state, appended.Version, null, false);
     }
 
