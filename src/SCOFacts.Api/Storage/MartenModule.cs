@@ -49,8 +49,8 @@ public static class MartenModule
             options.Projections.LeadershipPollingTime = (int)Math.Clamp(nodes.LeadershipPolling.TotalMilliseconds, 50, int.MaxValue);
             return options;
         })
-        // Wolverine keeps its messages in the store's own transactions: events, views and the outbox of answer
-        // changes commit together, and writes run as Wolverine commands on the aggregate handler workflow.
+        // Wolverine keeps its messages in Marten's store, over the same data source, so the outbox of answer changes
+        // and the events share a database and its transactions (writes themselves are Wolverine commands, ADR 009).
         .IntegrateWithWolverine(integration =>
         {
             integration.MessageStorageSchemaName = Subscriptions.MessagingModule.Schema;

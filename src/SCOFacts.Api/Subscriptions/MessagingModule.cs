@@ -86,8 +86,11 @@ public static class MessagingModule
         });
         // Settings are read when the runtime is built, after test hosts and configuration files had their say.
         services.AddOptions<Storage.NodeOptions>().BindConfiguration(Storage.NodeOptions.Section);
+        // The distribution is the one the daemon was registered with (read strictly, once, by the host): a host
+        // without the daemon runs no shard, whatever the setting says.
         services.AddSingleton<IWolverineExtension>(sp => new ConfiguredMessaging(sp.GetRequiredService<IOptions<WebhookOptions>>().Value,
-            sp.GetRequiredService<IOptions<Storage.NodeOptions>>().Value, typeLoadMode));
+            sp.GetRequiredService<IOptions<Storage.NodeOptions>>().Value,
+            sp.GetService<Storage.DaemonHost>()?.Distribution ?? Storage.NodeDistribution.HotCold, typeLoadMode));
 
         return services;
     }
@@ -99,7 +102,8 @@ public static class MessagingModule
     }
 
     /// <summary>The parts of Wolverine's configuration that come from settings.</summary>
-    internal sealed class ConfiguredMessaging(WebhookOptions webhooks, Storage.NodeOptions nodes, TypeLoadMode typeLoadMode) : IWolverineExtension
+    internal sealed class ConfiguredMessaging(WebhookOptions webhooks, Storage.NodeOptions nodes, Storage.NodeDistribution distribution,
+        TypeLoadMode typeLoadMode) : IWolverineExtension
     {
         public void Configure(WolverineOptions options)
         {
@@ -112,7 +116,7 @@ public static class MessagingModule
             options.Durability.StaleNodeTimeout = nodes.StaleAfter;
             options.Durability.OrphanedMessageSweepPollingTime = nodes.OrphanSweep;
             options.Durability.NodeReassignmentPollingTime = nodes.OrphanSweep;
-            if (nodes.Distribution == Storage.NodeDistribution.Wolverine)
+            if (distribution == Storage.NodeDistribution.Wolverine)
             {
                 // The leader hands out the daemon's shards only in Balanced mode (the default, stated so that no later
                 // change of default stops the sealer), and checks that each assigned shard really runs every
