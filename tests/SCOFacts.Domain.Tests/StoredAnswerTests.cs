@@ -89,6 +89,7 @@ public class StoredAnswerTests
                     Explanation = stretch.Day.Explanation(day, validAt),
                 };
                 Assert.Equal(Describe(fresh), Describe(restated));
+                if (validAt is null) Assert.Equal(Describe(fresh), Describe(stretch.On(day)));
                 checkedDays++;
             }
         }
@@ -96,6 +97,54 @@ public class StoredAnswerTests
         // The story reaches a carried-forward answer.
         if (!timeless) Assert.Contains(stretches, s => s.Day.CarriedForwardFrom is not null);
     }
+
+    [Fact]
+    public void Stretches_worked_out_again_from_earlier_ones_equal_fresh_ones_and_keep_only_the_answers_nothing_moved()
+    {
+        var state = Story();
+        var earlier = Reconciler.Stretches(state, Weights, null);
+        Assert.Equal(Describe(Reconciler.Stretches(state, Weights)), Describe(earlier.All));
+
+        // Nothing moved: every answer is kept.
+        var again = Reconciler.Stretches(state, Weights, earlier);
+        Assert.All(again.All.Zip(earlier.All), p => Assert.Same(p.Second.Result, p.First.Result));
+
+        // A claim for 2013 alone: only the stretches it speaks for, or is carried forward to until 2015's claim, are
+        // reconciled again; the many before and after keep their answers.
+        var recorded = Fact.Evolve(state, Claim(F, "c9", "s3", Q("46", "percent", QuantityApprox.About), At("2013")));
+        var afterClaim = Reconciler.Stretches(recorded, Weights, earlier);
+        Assert.Equal(Describe(Reconciler.Stretches(recorded, Weights)), Describe(afterClaim.All));
+        var redone = afterClaim.All.Where(s => !earlier.All.Any(e => ReferenceEquals(e.Result, s.Result))).ToList();
+        Assert.Equal([Day("2013-01-01"), Day("2014-01-01")], redone.Select(s => s.From!.Value));
+        Assert.True(afterClaim.All.Count > 10);
+
+        // Each kind of change, on top of the last, still equals a fresh reconciliation.
+        var changes = new object[]
+        {
+            new ClaimDisputed(F, "c9", "d9", "Wrong year.", null, Principal),
+            new DisputeUpheld(F, "c9", "d9", "editor", null),
+            new ClaimEndorsed(F, "c5", "checker-c", null),
+            new ClaimRetracted(F, "c1", "editor", "Misread."),
+            new ClaimCorrected(F, "c6", Q("45", "percent", QuantityApprox.About), Q("47", "percent"), "editor", "Misread."),
+            Claim(F, "c10", "s6", Q("20", "percent"), Between(null, "2008")),
+        };
+        var previous = afterClaim;
+        foreach (var change in changes)
+        {
+            recorded = Fact.Evolve(recorded, change);
+            var next = Reconciler.Stretches(recorded, Weights, previous);
+            Assert.Equal(Describe(Reconciler.Stretches(recorded, Weights)), Describe(next.All));
+            previous = next;
+        }
+
+        // A source's standing moved: the stretches it speaks in are reconciled with its new weight.
+        var reweighed = Reliabilities(
+            ("s1", "Xinhua", 0.8), ("s2", "TASS", 0.6), ("s3", "UN", 0.2), ("s4", "Blog", 0.3), ("s5", "World Bank", 0.85), ("s6", "Daily", 0.5));
+        Assert.Equal(Describe(Reconciler.Stretches(recorded, reweighed)), Describe(Reconciler.Stretches(recorded, reweighed, previous).All));
+    }
+
+    private static string Describe(IEnumerable<AnswerStretch> stretches) =>
+        string.Join("\n", stretches.Select(s => $"{s.From}..{s.To} {s.Day} {Describe(s.Result)}"));
 
     private static IEnumerable<DateOnly> Days()
     {

@@ -1,4 +1,5 @@
 using SCOFacts.Domain.Facts;
+using SCOFacts.Domain.Reconciliation;
 
 namespace SCOFacts.Api.ReadModels;
 
@@ -10,17 +11,20 @@ namespace SCOFacts.Api.ReadModels;
 /// A key is new with every stored state and never reused, so an entry can only ever match the row written with it:
 /// a state cached by a transaction that rolled back, written by another node, or replaced by a rebuild simply does not
 /// match, and the row is read instead. States are immutable, so an entry is shared without copying.
+/// Beside each state it keeps the fact's answer stretches as last worked out here, which check for themselves which of
+/// their answers still hold (<see cref="AnswerStretches"/>), whatever state or database they are next asked about.
 /// </remarks>
 internal static class FactStateCache
 {
     /// <summary>A stored state and the key its row carries.</summary>
     internal sealed record Entry(Guid Key, FactState State);
 
-    // A bound on what the cache holds, in claims: past it the cache starts again empty.
+    // A bound on what the cache holds, in claims (a stretch counts the claims it was reconciled from).
     private const int MaxClaims = 200_000;
 
     private static readonly Lock Gate = new();
     private static readonly Dictionary<string, Entry> Entries = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, AnswerStretches> Stretches = new(StringComparer.Ordinal);
     private static long _claims;
 
     /// <summary>The state this process last stored for the fact, if it still holds it.</summary>
@@ -35,13 +39,37 @@ internal static class FactStateCache
         lock (Gate)
         {
             if (Entries.Remove(factId, out var old)) _claims -= old.State.Claims.Count;
-            if (_claims + state.Claims.Count > MaxClaims)
-            {
-                Entries.Clear();
-                _claims = 0;
-            }
+            MakeRoom(state.Claims.Count);
             Entries[factId] = new Entry(key, state);
             _claims += state.Claims.Count;
         }
+    }
+
+    /// <summary>The fact's answer stretches as this process last worked them out, if it still holds them.</summary>
+    public static AnswerStretches? GetStretches(string factId)
+    {
+        lock (Gate) return Stretches.GetValueOrDefault(factId);
+    }
+
+    /// <summary>Remembers the fact's answer stretches as just worked out.</summary>
+    public static void PutStretches(string factId, AnswerStretches stretches)
+    {
+        var size = stretches.Size;
+        lock (Gate)
+        {
+            if (Stretches.Remove(factId, out var old)) _claims -= old.Size;
+            MakeRoom(size);
+            Stretches[factId] = stretches;
+            _claims += size;
+        }
+    }
+
+    // Past the bound the cache starts again empty: simple, and a fact written again is soon back.
+    private static void MakeRoom(long claims)
+    {
+        if (_claims + claims <= MaxClaims) return;
+        Entries.Clear();
+        Stretches.Clear();
+        _claims = 0;
     }
 }

@@ -167,8 +167,7 @@ public sealed class FactsProjection(AnswerChangeOutbox? answerChanges = null) : 
             var (weights, sources) = await Reliabilities.CurrentWithSourcesAsync(connection, transaction,
                 stored.State.ClaimsInOrder.Select(c => c.SourceId), cancellationToken);
             await using var answers = new NpgsqlBatch(connection, transaction);
-            AddFactView(answers, stored, weights);
-            StoredAnswers.AddWrites(answers, stored, weights, sources, ClaimChanges.AnswersOnly);
+            AddAnswers(answers, stored, weights, sources, ClaimChanges.AnswersOnly);
             await ExecuteAsync(answerChanges, answers, [stored.State.Definition!.FactId], cancellationToken);
             return;
         }
@@ -196,8 +195,7 @@ public sealed class FactsProjection(AnswerChangeOutbox? answerChanges = null) : 
 
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            AddFactView(batch, fact, reliabilities);
-            StoredAnswers.AddWrites(batch, fact, reliabilities, sourceStates, ClaimChanges.All);
+            AddAnswers(batch, fact, reliabilities, sourceStates, ClaimChanges.All);
             if (viewOnly)
             {
                 await ExecuteAsync(answerChanges, batch, [definition.FactId], cancellationToken);
@@ -255,8 +253,7 @@ public sealed class FactsProjection(AnswerChangeOutbox? answerChanges = null) : 
             await using var batch = new NpgsqlBatch(connection, transaction);
             foreach (var fact in stored.Values)
             {
-                AddFactView(batch, fact, weights);
-                StoredAnswers.AddWrites(batch, fact, weights, sources, ClaimChanges.AnswersOnly);
+                AddAnswers(batch, fact, weights, sources, ClaimChanges.AnswersOnly);
             }
             await ExecuteAsync(answerChanges, batch, stored.Keys, cancellationToken);
         }
@@ -282,8 +279,7 @@ public sealed class FactsProjection(AnswerChangeOutbox? answerChanges = null) : 
             state.ClaimsInOrder.Select(c => c.SourceId), cancellationToken);
 
         await using var batch = new NpgsqlBatch(connection, transaction);
-        AddFactView(batch, fact, reliabilities);
-        StoredAnswers.AddWrites(batch, fact, reliabilities, sourceStates, new ClaimChanges(true, named));
+        AddAnswers(batch, fact, reliabilities, sourceStates, new ClaimChanges(true, named));
         foreach (var id in named)
         {
             var claim = state.Claims[id];
@@ -347,16 +343,27 @@ public sealed class FactsProjection(AnswerChangeOutbox? answerChanges = null) : 
         batch.BatchCommands.Add(counts);
     }
 
+    // A fact's answers, reconciled once for its fact_views row and its stored answers alike.
+    private static void AddAnswers(NpgsqlBatch batch, StoredFact fact, SourceReliabilities reliabilities, IReadOnlyDictionary<string, SourceState> sources,
+        ClaimChanges changes)
+    {
+        var stretches = StoredAnswers.StretchesOf(fact, reliabilities);
+        AddFactView(batch, fact, reliabilities, stretches.All);
+        StoredAnswers.AddWrites(batch, fact, stretches, sources, changes);
+    }
+
     /// <summary>
     /// The fact's fact_views row. It answers for the day of the fact's latest event, not the wall clock, so a rebuild
-    /// reproduces it; reads of one fact answer for today (from the stored answers).
+    /// reproduces it; reads of one fact answer for today (from the stored answers). That day's stretch gives the
+    /// answer reconciling afresh would; only a day before anything is known of the fact is reconciled here.
     /// </summary>
-    private static void AddFactView(NpgsqlBatch batch, StoredFact fact, SourceReliabilities reliabilities)
+    private static void AddFactView(NpgsqlBatch batch, StoredFact fact, SourceReliabilities reliabilities, IReadOnlyList<AnswerStretch> stretches)
     {
         var state = fact.State;
         var definition = state.Definition!;
         var claims = state.ClaimsInOrder.ToList();
-        var result = Reconciler.Reconcile(state, reliabilities, validAt: null, today: DateOnly.FromDateTime(fact.UpdatedAt.UtcDateTime));
+        var day = DateOnly.FromDateTime(fact.UpdatedAt.UtcDateTime);
+        var result = stretches.FirstOrDefault(s => s.Covers(day))?.On(day) ?? Reconciler.Reconcile(state, reliabilities, validAt: null, today: day);
         var upsert = new NpgsqlBatchCommand(
             """
             INSERT INTO fact_views (fact_id, subject, property, qualifiers, value_type, unit, description, version, verdict,

@@ -200,10 +200,24 @@ public static class StoredAnswers
         new StateHead(state.Definition, state.DisputeIds.Order(StringComparer.Ordinal).ToList()), DomainEvents.JsonOptions);
 
     /// <summary>
-    /// Adds to <paramref name="batch"/> the statements that store the fact's state and answers, reconciled with
-    /// <paramref name="reliabilities"/>, touching the claim rows <paramref name="changes"/> names.
+    /// The fact's answers per stretch of valid time, reconciled with <paramref name="reliabilities"/>. Stretches whose
+    /// claims and sources stand as they did when this process last worked them out keep their answers (see
+    /// <see cref="Reconciler.Stretches(FactState, ISourceReliabilities, AnswerStretches?)"/>): a write on a fact with many
+    /// claims reconciles the few stretches it touches, not all of them.
     /// </summary>
-    internal static void AddWrites(NpgsqlBatch batch, StoredFact fact, SourceReliabilities reliabilities, IReadOnlyDictionary<string, SourceState> sources,
+    internal static AnswerStretches StretchesOf(StoredFact fact, SourceReliabilities reliabilities)
+    {
+        if (fact.State.Definition is not { } definition) return AnswerStretches.None;
+        var stretches = Reconciler.Stretches(fact.State, reliabilities, FactStateCache.GetStretches(definition.FactId));
+        FactStateCache.PutStretches(definition.FactId, stretches);
+        return stretches;
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="batch"/> the statements that store the fact's state and its answers
+    /// (<paramref name="stretches"/>, from <see cref="StretchesOf"/>), touching the claim rows <paramref name="changes"/> names.
+    /// </summary>
+    internal static void AddWrites(NpgsqlBatch batch, StoredFact fact, AnswerStretches stretches, IReadOnlyDictionary<string, SourceState> sources,
         ClaimChanges changes)
     {
         var state = fact.State;
@@ -245,16 +259,42 @@ public static class StoredAnswers
         }
 
         Add(batch, "DELETE FROM fact_answer_stretches WHERE fact_id = $1", factId);
-        foreach (var s in Stretches(fact, reliabilities, sources))
-        {
-            Add(batch,
-                "INSERT INTO fact_answer_stretches (fact_id, valid_from, valid_to, timeless, reference_carried_from, carried_forward_from, missing, " +
-                "explanation_rest, response_head, response_middle, response_tail, supporting_ids, conflicting_ids, excluded_ids) " +
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                factId, s.From, s.To, s.Day.Timeless, s.Day.ReferenceCarriedFrom, s.Day.CarriedForwardFrom, s.Day.Missing, s.Day.Rest,
-                s.Head, s.Middle, s.Tail, s.Supporting, s.Conflicting, s.Excluded);
-        }
+        // Every stretch in one statement: a fact with many stretches costs one plan, not one per stretch.
+        var answers = Stretches(fact, stretches, sources);
+        var insert = new NpgsqlBatchCommand(InsertStretchesSql);
+        insert.Parameters.Add(new NpgsqlParameter { Value = factId });
+        AddColumn(insert, answers, s => s.From, NpgsqlDbType.Date);
+        AddColumn(insert, answers, s => s.To, NpgsqlDbType.Date);
+        AddColumn(insert, answers, s => s.Day.Timeless, NpgsqlDbType.Boolean);
+        AddColumn(insert, answers, s => s.Day.ReferenceCarriedFrom, NpgsqlDbType.Date);
+        AddColumn(insert, answers, s => s.Day.CarriedForwardFrom, NpgsqlDbType.Date);
+        AddColumn(insert, answers, s => s.Day.Missing, NpgsqlDbType.Text);
+        AddColumn(insert, answers, s => s.Day.Rest, NpgsqlDbType.Text);
+        AddColumn(insert, answers, s => s.Head, NpgsqlDbType.Text);
+        AddColumn(insert, answers, s => s.Middle, NpgsqlDbType.Text);
+        AddColumn(insert, answers, s => s.Tail, NpgsqlDbType.Text);
+        AddColumn(insert, answers, s => JsonSerializer.Serialize(s.Supporting), NpgsqlDbType.Jsonb);
+        AddColumn(insert, answers, s => JsonSerializer.Serialize(s.Conflicting), NpgsqlDbType.Jsonb);
+        AddColumn(insert, answers, s => JsonSerializer.Serialize(s.Excluded), NpgsqlDbType.Jsonb);
+        batch.BatchCommands.Add(insert);
     }
+
+    // The stretches' columns side by side; each claim id list travels as a JSON array (the lists are of different
+    // lengths, which a two-dimensional array cannot hold) and is stored as a text array in its order.
+    private const string InsertStretchesSql =
+        "INSERT INTO fact_answer_stretches (fact_id, valid_from, valid_to, timeless, reference_carried_from, carried_forward_from, missing, " +
+        "explanation_rest, response_head, response_middle, response_tail, supporting_ids, conflicting_ids, excluded_ids) " +
+        "SELECT $1, u.valid_from, u.valid_to, u.timeless, u.reference_carried_from, u.carried_forward_from, u.missing, u.explanation_rest, " +
+        "u.response_head, u.response_middle, u.response_tail, " +
+        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.supporting) WITH ORDINALITY AS x(id, n) ORDER BY x.n), " +
+        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.conflicting) WITH ORDINALITY AS x(id, n) ORDER BY x.n), " +
+        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.excluded) WITH ORDINALITY AS x(id, n) ORDER BY x.n) " +
+        "FROM unnest($2::date[], $3::date[], $4::boolean[], $5::date[], $6::date[], $7::text[], $8::text[], $9::text[], $10::text[], " +
+        "$11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[]) AS u(valid_from, valid_to, timeless, reference_carried_from, " +
+        "carried_forward_from, missing, explanation_rest, response_head, response_middle, response_tail, supporting, conflicting, excluded)";
+
+    private static void AddColumn<T>(NpgsqlBatchCommand command, List<Stretch> rows, Func<Stretch, T> column, NpgsqlDbType type) =>
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(column).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | type });
 
     // A claim as a response lists it: the same bytes it has inside a fact's response.
     private static string ClaimJson(string factId, ClaimState claim, IReadOnlyDictionary<string, SourceState> sources) =>
@@ -262,14 +302,16 @@ public static class StoredAnswers
 
     // Each stretch's response, as the endpoint would write it but with its claim lists empty, cut around its
     // day-dependent parts and its lists; neighbours whose pieces and claim ids are all equal become one stretch.
-    private static List<Stretch> Stretches(StoredFact fact, SourceReliabilities reliabilities, IReadOnlyDictionary<string, SourceState> sources)
+    private static List<Stretch> Stretches(StoredFact fact, AnswerStretches answers, IReadOnlyDictionary<string, SourceState> sources)
     {
         var stretches = new List<Stretch>();
         string[] Present(IEnumerable<string> ids) => ids.Where(fact.State.Claims.ContainsKey).ToArray();
-        foreach (var stretch in Reconciler.Stretches(fact.State, reliabilities))
+        foreach (var stretch in answers.All)
         {
-            var response = FactResponse.From(new FactSnapshot(fact.State, fact.Version, stretch.Result, sources, null, null))
-                with { AsOf = new TimeAxes(null, null, null, null), Explanation = ExplanationMarker, Supporting = [], Conflicting = [], Excluded = [] };
+            // The claim lists are stored as ids and joined by a read, so none is built here.
+            var listless = stretch.Result with { SupportingClaimIds = [], ConflictingClaimIds = [], ExcludedClaimIds = [] };
+            var response = FactResponse.From(new FactSnapshot(fact.State, fact.Version, listless, sources, null, null))
+                with { AsOf = new TimeAxes(null, null, null, null), Explanation = ExplanationMarker };
             var json = JsonSerializer.Serialize(response, ResponseJson.Options);
             var asOf = json.IndexOf(AsOfToken, StringComparison.Ordinal);
             var explanation = json.IndexOf(ExplanationToken, asOf, StringComparison.Ordinal);

@@ -130,7 +130,7 @@ public sealed record ClaimState(
     public bool IsActive => !IsRetracted && !HasUpheldDispute;
 
     /// <summary>Counts towards reconciliation on <paramref name="day"/>: not retracted, and no upheld dispute covers that day.</summary>
-    public bool IsActiveOn(DateOnly day) => !IsRetracted && !Disputes.Any(d => d.ExcludesOn(day));
+    public bool IsActiveOn(DateOnly day) => !IsRetracted && (Disputes.IsEmpty || !Disputes.Any(d => d.ExcludesOn(day)));
 
     /// <summary>Set aside on some days but not all: an upheld dispute scoped to a date on.</summary>
     [JsonIgnore]

@@ -113,4 +113,8 @@ public sealed record DayDependence(bool Timeless, DateOnly? ReferenceCarriedFrom
 public sealed record AnswerStretch(DateOnly? From, DateOnly? To, FactReconciliation Result, DayDependence Day)
 {
     public bool Covers(DateOnly day) => (From is not { } from || from <= day) && (To is not { } to || day < to);
+
+    /// <summary>The answer to a read without a date on <paramref name="day"/>, a day the stretch covers: what
+    /// reconciling the fact afresh for that day gives.</summary>
+    public FactReconciliation On(DateOnly day) => Result with { ReferenceDate = Day.ReferenceDate(day), Explanation = Day.Explanation(day, null) };
 }

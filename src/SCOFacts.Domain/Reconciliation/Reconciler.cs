@@ -41,6 +41,8 @@ public static class Reconciler
     /// <inheritdoc cref="CalibrationSlope"/>
     public const double CalibrationOffset = 0.17;
 
+    private static readonly Comparison<ClaimState> ById = (a, b) => string.CompareOrdinal(a.ClaimId, b.ClaimId);
+
     private sealed record Candidate(ClaimState Claim, NormalisedValue Value, SourceReliability Source, double Weight)
     {
         /// <summary>One voice per publisher, or per copy group when the source copies others.</summary>
@@ -63,11 +65,18 @@ public static class Reconciler
     private sealed class ValidSpan
     {
         public ValidSpan(FactDefinition definition, IReadOnlyCollection<ClaimState> claims)
+            : this(definition, claims.Select(c => c.ValidTime.Range))
+        {
+        }
+
+        /// <param name="definition">The fact's definition.</param>
+        /// <param name="ranges">The valid time of each of the fact's claims.</param>
+        public ValidSpan(FactDefinition definition, IEnumerable<DateRange> ranges)
         {
             Timeless = definition.ValueType == FactValueType.Date;
             Lifespan = SubjectLifespans.Of(definition.Subject);
-            EarliestEvidence = claims
-                .Select(c => c.ValidTime.Range.Start ?? c.ValidTime.Range.End?.AddDays(-1))
+            EarliestEvidence = ranges
+                .Select(r => r.Start ?? r.End?.AddDays(-1))
                 .OfType<DateOnly>().DefaultIfEmpty(DateOnly.MinValue).Min();
             Origin = Lifespan?.Since ?? EarliestEvidence;
         }
@@ -111,17 +120,46 @@ public static class Reconciler
             return new Selection([.. newest, .. beside], latest);
         }
 
+        /// <summary>Where each claim whose valid time is in <paramref name="ranges"/> starts and ends.</summary>
+        public (DateOnly[] Starts, DateOnly?[] Ends) Bounds(DateRange[] ranges)
+        {
+            var starts = new DateOnly[ranges.Length];
+            var ends = new DateOnly?[ranges.Length];
+            for (var i = 0; i < ranges.Length; i++)
+            {
+                starts[i] = ranges[i].Start ?? Origin;
+                ends[i] = ranges[i].End;
+            }
+
+            return (starts, ends);
+        }
+
         /// <summary>
-        /// The claims that can speak for <paramref name="day"/> or be set aside on it, in their order. A claim that starts
+        /// The claims that can speak for <paramref name="day"/> or be set aside on it, by claim id. A claim that starts
         /// later cannot; nor can one that ended by the latest start among the claims that count on the day: it covers
         /// neither the day nor that start (nor any later start a selection may carry forward from), and is not among
-        /// the latest itself.
+        /// the latest itself. <paramref name="bounds"/> are the claims' own (<see cref="Bounds"/>).
         /// </summary>
-        public List<ClaimState> RelevantOn(List<ClaimState> claims, DateOnly day)
+        public static List<ClaimState> RelevantOn(List<ClaimState> claims, (DateOnly[] Starts, DateOnly?[] Ends) bounds, DateOnly day)
         {
-            var started = claims.Where(c => StartOf(c) <= day).ToList();
-            var floor = started.Where(c => c.IsActiveOn(day) && !Empty(c)).Select(StartOf).DefaultIfEmpty(DateOnly.MinValue).Max();
-            return started.Where(c => c.ValidTime.Range.End is not { } end || end > floor).ToList();
+            var (starts, ends) = bounds;
+            var floor = DateOnly.MinValue;
+            for (var i = 0; i < claims.Count; i++)
+            {
+                var start = starts[i];
+                if (start <= day && start > floor && !(ends[i] is { } end && end <= start) && claims[i].IsActiveOn(day))
+                    floor = start;
+            }
+
+            var relevant = new List<ClaimState>();
+            for (var i = 0; i < claims.Count; i++)
+            {
+                if (starts[i] <= day && (ends[i] is not { } end || end > floor))
+                    relevant.Add(claims[i]);
+            }
+
+            relevant.Sort(ById);
+            return relevant;
         }
 
         /// <summary>The latest day the claims speak of: where a read without a date lands when no today is given.</summary>
@@ -254,34 +292,72 @@ public static class Reconciler
     /// explanation names the day and what did not yet exist). A timeless fact's stretches are bounded only by the days
     /// scoped disputes start. Each result is the answer to a read without a date on the stretch's first day.
     /// </summary>
-    public static IReadOnlyList<AnswerStretch> Stretches(FactState fact, ISourceReliabilities reliabilities)
+    public static IReadOnlyList<AnswerStretch> Stretches(FactState fact, ISourceReliabilities reliabilities) =>
+        Stretches(fact, reliabilities, null).All;
+
+    /// <summary>
+    /// <see cref="Stretches(FactState, ISourceReliabilities)"/>, taking from <paramref name="earlier"/> (this fact's
+    /// stretches as worked out before) the answer of any stretch whose day is reconciled from exactly what it was then:
+    /// the same definition and first day, the very same claim states, and their sources standing as they did. A claim
+    /// recorded on a fact with many is then reconciled only on the few stretches it can speak for or be set aside on.
+    /// </summary>
+    public static AnswerStretches Stretches(FactState fact, ISourceReliabilities reliabilities, AnswerStretches? earlier)
     {
         ArgumentNullException.ThrowIfNull(fact);
         ArgumentNullException.ThrowIfNull(reliabilities);
         if (fact.Definition is not { } definition)
         {
-            return [];
+            return AnswerStretches.None;
         }
 
-        var claims = fact.Claims.Values.OrderBy(c => c.ClaimId, StringComparer.Ordinal).ToList();
-        var span = new ValidSpan(definition, claims);
+        // In any order: each stretch's claims are put in order of id, which is all reconciling asks of them.
+        var claims = fact.Claims.Values.ToList();
+        var ranges = claims.Select(c => c.ValidTime.Range).ToArray();
+        var span = new ValidSpan(definition, ranges);
+        var claimBounds = span.Bounds(ranges);
         var scoped = claims.SelectMany(c => c.Disputes).Select(d => d.ExcludedFrom).OfType<DateOnly>();
-        var bounds = span.Timeless
-            ? scoped.Distinct().Order().Select(d => (DateOnly?)d).Prepend(null).ToList()
-            : claims.SelectMany(c => new[] { (DateOnly?)span.StartOf(c), c.ValidTime.Range.End }).OfType<DateOnly>().Concat(scoped)
-                .Where(d => d >= span.Origin).Append(span.Origin).Distinct().Order().Select(d => (DateOnly?)d).ToList();
+        List<DateOnly?> bounds;
+        if (span.Timeless)
+        {
+            bounds = scoped.Distinct().Order().Select(d => (DateOnly?)d).Prepend(null).ToList();
+            claims.Sort(ById);
+        }
+        else
+        {
+            var days = new List<DateOnly>(2 * claims.Count + 1) { span.Origin };
+            days.AddRange(claimBounds.Starts);
+            days.AddRange(claimBounds.Ends.OfType<DateOnly>());
+            days.AddRange(scoped);
+            days.Sort();
+            bounds = [];
+            foreach (var d in days)
+            {
+                if (d >= span.Origin && (bounds.Count == 0 || bounds[^1] != d)) bounds.Add(d);
+            }
+        }
+
+        // Each stretch compares its sources' standing with what it was: one lookup per source, not per claim and stretch.
+        var standing = new Dictionary<string, SourceReliability>(StringComparer.Ordinal);
+        SourceReliability Standing(string sourceId) =>
+            standing.TryGetValue(sourceId, out var known) ? known : standing[sourceId] = reliabilities.For(sourceId);
         var stretches = new List<AnswerStretch>(bounds.Count);
+        var inputs = new List<AnswerInputs>(bounds.Count);
         for (var i = 0; i < bounds.Count; i++)
         {
             DateOnly? to = i + 1 < bounds.Count ? bounds[i + 1] : null;
             // An open first stretch (timeless facts only) is asked on its last day; a timeless answer never names the day.
             var day = bounds[i] ?? (to is { } end ? end.AddDays(-1) : span.Origin);
             // A fact with many claims over many years has many stretches, each spoken for by few of them.
-            var (result, dependence) = Answer(definition, span, span.Timeless ? claims : span.RelevantOn(claims, day), reliabilities, null, day);
+            var relevant = span.Timeless ? claims : ValidSpan.RelevantOn(claims, claimBounds, day);
+            var asked = new AnswerInputs(day, definition, span.Timeless, span.Origin, relevant, relevant.Select(c => Standing(c.SourceId)).ToArray());
+            var (result, dependence) = earlier?.Find(asked) is { } known
+                ? (known.Result, known.Day)
+                : Answer(definition, span, relevant, reliabilities, null, day);
             stretches.Add(new AnswerStretch(bounds[i], to, result, dependence));
+            inputs.Add(asked);
         }
 
-        return stretches;
+        return new AnswerStretches(stretches, inputs);
     }
 
     /// <summary>The explanation's opening sentence when nothing speaks for the day: what is missing, and for when.</summary>
