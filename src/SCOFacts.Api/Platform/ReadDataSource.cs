@@ -4,12 +4,14 @@ namespace SCOFacts.Api.Platform;
 
 /// <summary>
 /// The connections a plain read of a fact's stored answer goes through: the application's database, with the reads of
-/// many requests multiplexed onto few connections, and the read statement prepared on each of them.
+/// concurrent requests multiplexed on its connections, and the read statement prepared on each of them.
 /// </summary>
 /// <remarks>
-/// A plain read is one short statement, so under concurrent load its cost was mostly the round trip: a connection and a
-/// server process woken for every read. Multiplexed, the reads that arrive together go out on one connection in one
-/// write and their answers come back in one read, and the server runs them one after the other in one process.
+/// A plain read is one short statement, so under concurrent load its cost was mostly the round trip: a connection opened
+/// from the pool, a write and a read on it, and a server process woken, for every read. Multiplexed, a read is a command
+/// handed to the data source, which writes the commands waiting at that moment to a connection together, and reads their
+/// answers as they come. The pool still opens a connection when none is idle, so under load it holds about as many
+/// connections as reads in flight, as the main pool would.
 /// Multiplexing takes no explicit preparation, so the statement is prepared automatically on each connection once it has
 /// been run there a few times, and connections are not reset, which would drop it. Nothing else runs on these
 /// connections: no transaction, no session setting, no rebuild (whose temporary tables live inside its own transaction
