@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using SCOFacts.Api.Platform;
 using SCOFacts.Api.ReadModels;
 using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
@@ -31,9 +32,9 @@ public sealed record FactSnapshot(
 /// Reads facts on both time axes: valid time (what was true in the world at a date) and
 /// transaction time (what this system believed at a moment, rebuilt by folding only the
 /// events recorded up to then, with source weights as they stood then). A read without a valid time answers
-/// for today (UTC), by the given clock.
+/// for today (UTC), by the given clock. Plain reads of stored answers go through <paramref name="reads"/> when given.
 /// </summary>
-public sealed class FactReader(NpgsqlDataSource dataSource, TimeProvider? clock = null)
+public sealed class FactReader(NpgsqlDataSource dataSource, TimeProvider? clock = null, ReadDataSource? reads = null)
 {
     /// <summary>The day a read without a valid time answers for.</summary>
     public DateOnly Today => DateOnly.FromDateTime((clock ?? TimeProvider.System).GetUtcNow().UtcDateTime);
@@ -53,7 +54,9 @@ public sealed class FactReader(NpgsqlDataSource dataSource, TimeProvider? clock 
     /// one indexed read. Null when none is stored for that day (no such fact, or a day before anything is known of it).
     /// </summary>
     public Task<(long Version, byte[] Body)?> StoredAsync(string factId, DateOnly? validAt, CancellationToken cancellationToken = default) =>
-        StoredAnswers.ReadAsync(dataSource, factId, validAt ?? Today, validAt, cancellationToken);
+        reads is null
+            ? StoredAnswers.ReadAsync(dataSource, factId, validAt ?? Today, validAt, cancellationToken)
+            : StoredAnswers.ReadAsync(reads, factId, validAt ?? Today, validAt, cancellationToken);
 
     /// <summary>The reconciled value per stretch of valid time, as known at <paramref name="knownAt"/>.</summary>
     public async Task<(FactSnapshot Fact, IReadOnlyList<TimelineSegment> Segments)?> TimelineAsync(string factId, DateTimeOffset? knownAt, CancellationToken cancellationToken = default)

@@ -198,7 +198,7 @@ public sealed class LocalClusterSupervision(
         var supervisor = new LocalPostgresSupervisor(cluster, logger: logger);
         supervisor.Restarted += (_, _) =>
         {
-            services.GetService<NpgsqlDataSource>()?.Clear();
+            services.ClearDatabasePools();
             metrics.LocalClusterRestarted();
         };
         _supervisor = supervisor;

@@ -10,7 +10,8 @@ public static class DatabaseExtensions
     public static string MigrationsDirectory => Path.Combine(AppContext.BaseDirectory, "migrations");
 
     /// <summary>
-    /// Registers the application's database: one <see cref="NpgsqlDataSource"/> singleton, a local cluster when no
+    /// Registers the application's database: one <see cref="NpgsqlDataSource"/> singleton (and the <see cref="ReadDataSource"/>
+    /// plain reads of stored answers go through), a local cluster when no
     /// connection string is configured (stopped on shutdown), and the migrations applied before anything else starts.
     /// Call it before registering hosted services that use the database, so that they start after the migrations.
     /// </summary>
@@ -22,9 +23,21 @@ public static class DatabaseExtensions
         // Blocking once, at start-up, on a task the first hosted service has normally finished already; a hosted
         // service whose constructor takes the data source may get here first, and must then wait for the cluster.
         builder.Services.AddSingleton(sp => EventStoreDataSource.Create(sp.GetRequiredService<ScoFactsDatabase>().GetConnectionStringAsync().GetAwaiter().GetResult()));
+        builder.Services.AddSingleton(sp => ReadDataSource.Create(sp.GetRequiredService<ScoFactsDatabase>().GetConnectionStringAsync().GetAwaiter().GetResult()));
         builder.Services.AddSingleton(sp => new MigrationRunner(sp.GetRequiredService<NpgsqlDataSource>(), MigrationsDirectory, sp.GetRequiredService<ILogger<MigrationRunner>>()));
         builder.Services.AddHostedService<DatabaseStartup>();
         return builder;
+    }
+
+    /// <summary>
+    /// Drops the idle connections of every pool on the application's database: after the server went away they are
+    /// dead, and the first requests after its return would otherwise fail on them one by one.
+    /// </summary>
+    public static void ClearDatabasePools(this IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.GetService<NpgsqlDataSource>()?.Clear();
+        services.GetService<ReadDataSource>()?.Clear();
     }
 }
 
@@ -48,7 +61,7 @@ internal sealed class DatabaseStartup(ScoFactsDatabase database, IServiceProvide
         if (database.LocalCluster is null)
             return;
         // Close idle pooled connections first, so that the cluster's fast shutdown has fewer sessions to end.
-        services.GetService<NpgsqlDataSource>()?.Clear();
+        services.ClearDatabasePools();
         await database.StopAsync();
     }
 }

@@ -119,7 +119,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 metrics.DatabaseUnavailable();
                 // Idle pooled connections to a server that went away are dead: drop them now, so that the first
                 // requests after its return do not fail on them one by one.
-                httpContext.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
+                httpContext.RequestServices.ClearDatabasePools();
                 problem = Problem(ProblemKinds.ServiceUnavailable, StatusCodes.Status503ServiceUnavailable,
                     "The database cannot be reached right now. Retry after Retry-After seconds; a write retried with the same Idempotency-Key takes effect once.");
                 problem.Extensions["retryAfterSeconds"] = DatabaseFailures.RetryAfterSeconds;

@@ -7,6 +7,7 @@ using Npgsql;
 using NpgsqlTypes;
 using SCOFacts.Api.Application;
 using SCOFacts.Api.Http;
+using SCOFacts.Api.Platform;
 using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Reconciliation;
@@ -341,13 +342,36 @@ public static class StoredAnswers
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(ReadSql, connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = factId });
-        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = day });
+        await using var command = ReadCommand(new NpgsqlCommand(ReadSql, connection), factId, day);
         // Planning the statement cost as much as running it. A pooled connection keeps it prepared from one read to the
         // next (connections are not reset on return), so this asks the server only the first time on each connection.
         // It names the live tables: a rebuild's temporary tables live only inside the rebuild's own transaction.
         await command.PrepareAsync(cancellationToken);
+        return await ReadAnswerAsync(command, day, validAt, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="ReadAsync(NpgsqlDataSource, string, DateOnly, DateOnly?, CancellationToken)"/> through the multiplexed
+    /// <paramref name="reads"/>, where the statement is prepared on each connection by its first few uses.
+    /// </summary>
+    public static async Task<(long Version, byte[] Body)?> ReadAsync(ReadDataSource reads, string factId, DateOnly day, DateOnly? validAt,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reads);
+        await using var command = ReadCommand(reads.DataSource.CreateCommand(ReadSql), factId, day);
+        return await ReadAnswerAsync(command, day, validAt, cancellationToken);
+    }
+
+    private static NpgsqlCommand ReadCommand(NpgsqlCommand command, string factId, DateOnly day)
+    {
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = factId });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = day });
+        return command;
+    }
+
+    private static async Task<(long Version, byte[] Body)?> ReadAnswerAsync(NpgsqlCommand command, DateOnly day, DateOnly? validAt,
+        CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
         DateOnly? Date(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateOnly>(i);

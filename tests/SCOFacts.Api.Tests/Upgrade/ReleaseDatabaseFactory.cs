@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using SCOFacts.Api.Application;
+using SCOFacts.Api.Platform;
 using SCOFacts.Api.Tests.Seeding;
 using SCOFacts.Testing;
 using SCOFacts.Testing.ReleaseFixtures;
@@ -61,7 +62,7 @@ public class ReleaseDatabaseFactory : ApiFactory
     {
         var today = DateOnly.Parse(Answers["today"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
         services.AddSingleton(sp => new FactReader(sp.GetRequiredService<NpgsqlDataSource>(),
-            new PinnedClock(new DateTimeOffset(today, TimeOnly.MinValue, TimeSpan.Zero))));
+            new PinnedClock(new DateTimeOffset(today, TimeOnly.MinValue, TimeSpan.Zero)), sp.GetRequiredService<ReadDataSource>()));
     }
 
     /// <summary>A single number from the restored database.</summary>

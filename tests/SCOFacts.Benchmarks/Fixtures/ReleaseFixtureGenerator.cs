@@ -18,6 +18,7 @@ using SCOFacts.Testing.ReleaseFixtures;
 using ApiKeyStore = api::SCOFacts.Api.Platform.ApiKeyStore;
 using ApiProgram = api::Program;
 using FactReader = api::SCOFacts.Api.Application.FactReader;
+using ReadDataSource = api::SCOFacts.Api.Platform.ReadDataSource;
 
 namespace SCOFacts.Benchmarks.Fixtures;
 
@@ -262,7 +263,7 @@ internal static class ReleaseFixtureGenerator
             }));
             builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
             builder.ConfigureTestServices(services => services.AddSingleton(sp => new FactReader(sp.GetRequiredService<NpgsqlDataSource>(),
-                new PinnedClock(new DateTimeOffset(Today, TimeOnly.MinValue, TimeSpan.Zero)))));
+                new PinnedClock(new DateTimeOffset(Today, TimeOnly.MinValue, TimeSpan.Zero)), sp.GetRequiredService<ReadDataSource>())));
         }
     }
 }
