@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using SCOFacts.Api.Platform;
+using SCOFacts.Api.Storage;
 
 namespace SCOFacts.Api.Tests.TimeAndAudit;
 
@@ -16,6 +19,16 @@ internal static class Api
             $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}, expected {(int)expected}: {body}");
         return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
     }
+
+    /// <summary>
+    /// Waits until the learned-trust projection has taken in every event written so far: its estimation can move an
+    /// answer after the write that caused it, so a test comparing answers over time starts once it has. Asked of the
+    /// app's own database, whichever it is.
+    /// </summary>
+    public static Task TrustCaughtUpAsync(ApiFactory factory) =>
+        SCOFacts.Testing.Wait.UntilAsync(async () =>
+            (await AsyncProjections.StatusAsync(factory.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None)).Single(p => p.Name == AsyncProjections.TrustName + ":All").EventsBehind == 0,
+            TimeSpan.FromSeconds(60), "the trust projection has caught up with the log");
 
     public static async Task<JsonElement> GetAsync(HttpClient client, string url, HttpStatusCode expected = HttpStatusCode.OK)
     {
