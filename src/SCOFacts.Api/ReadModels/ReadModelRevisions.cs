@@ -15,9 +15,10 @@ public sealed partial class ReadModelRevisions(NpgsqlDataSource dataSource, View
     /// The facts read model's revision. 2: values follow their precision, the served value is a claimed one, reads
     /// without a date answer for a day (see docs/adr/006). 3: each fact's state and answers per stretch of valid time
     /// are stored (fact_answers, fact_answer_stretches). 4: each claim is stored once (fact_answer_claims) and stretches
-    /// name their claims by id (migration 0016).
+    /// name their claims by id (migration 0016). 5: stretches leave the fact's version and claim count to the read, so a
+    /// write rewrites only the stretches whose answer moved.
     /// </summary>
-    public const int FactsRevision = 4;
+    public const int FactsRevision = 5;
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken) => EnsureCurrentAsync(cancellationToken);

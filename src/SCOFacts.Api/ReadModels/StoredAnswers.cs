@@ -39,6 +39,12 @@ public static class StoredAnswers
     private static readonly string AsOfToken = "\"asOf\":" + JsonSerializer.Serialize(new TimeAxes(null, null, null, null), ResponseJson.Options);
     private const string ExplanationMarker = "stored-answer-explanation-7c1e5a0b";
     private static readonly string ExplanationToken = "\"explanation\":" + JsonSerializer.Serialize(ExplanationMarker, ResponseJson.Options);
+    // The fact's version and claim count change with every write while most stretches' answers do not: the pieces hold
+    // these two tokens instead, and a read fills in the numbers stored with the fact (fact_answers, fact_views).
+    private const long VersionMarker = long.MinValue;
+    private const int ClaimCountMarker = int.MinValue;
+    private static readonly string VersionToken = "\"version\":" + VersionMarker.ToString(CultureInfo.InvariantCulture);
+    private static readonly string ClaimCountToken = "\"claimCount\":" + ClaimCountMarker.ToString(CultureInfo.InvariantCulture);
     // The three claim lists follow the explanation; a stretch stores their ids and a read joins the claims in between.
     private const string ListsToken = ",\"supporting\":[],\"conflicting\":[],\"excluded\":[]";
     private const string SupportingOpen = ",\"supporting\":[";
@@ -259,10 +265,20 @@ public static class StoredAnswers
                 rows.Select(r => ClaimJson(factId, r.Claim, sources)).ToArray());
         }
 
-        Add(batch, "DELETE FROM fact_answer_stretches WHERE fact_id = $1", factId);
-        // Every stretch in one statement: a fact with many stretches costs one plan, not one per stretch.
+        // The stretches in one statement each way: the rows no stretch has any more are deleted, and the stretches no
+        // row holds yet are inserted. A stretch whose answer stands is left alone, so a write on a fact with many
+        // stretches rewrites the one or two it moved, not all of them (nor leaves all of them behind as dead rows).
         var answers = Stretches(fact, stretches, sources);
+        var delete = new NpgsqlBatchCommand(DeleteStretchesSql);
+        AddStretchColumns(delete, factId, answers);
+        batch.BatchCommands.Add(delete);
         var insert = new NpgsqlBatchCommand(InsertStretchesSql);
+        AddStretchColumns(insert, factId, answers);
+        batch.BatchCommands.Add(insert);
+    }
+
+    private static void AddStretchColumns(NpgsqlBatchCommand insert, string factId, List<Stretch> answers)
+    {
         insert.Parameters.Add(new NpgsqlParameter { Value = factId });
         AddColumn(insert, answers, s => s.From, NpgsqlDbType.Date);
         AddColumn(insert, answers, s => s.To, NpgsqlDbType.Date);
@@ -277,22 +293,38 @@ public static class StoredAnswers
         AddColumn(insert, answers, s => JsonSerializer.Serialize(s.Supporting), NpgsqlDbType.Jsonb);
         AddColumn(insert, answers, s => JsonSerializer.Serialize(s.Conflicting), NpgsqlDbType.Jsonb);
         AddColumn(insert, answers, s => JsonSerializer.Serialize(s.Excluded), NpgsqlDbType.Jsonb);
-        batch.BatchCommands.Add(insert);
     }
 
     // The stretches' columns side by side; each claim id list travels as a JSON array (the lists are of different
     // lengths, which a two-dimensional array cannot hold) and is stored as a text array in its order.
-    private const string InsertStretchesSql =
-        "INSERT INTO fact_answer_stretches (fact_id, valid_from, valid_to, timeless, reference_carried_from, carried_forward_from, missing, " +
-        "explanation_rest, response_head, response_middle, response_tail, supporting_ids, conflicting_ids, excluded_ids) " +
-        "SELECT $1, u.valid_from, u.valid_to, u.timeless, u.reference_carried_from, u.carried_forward_from, u.missing, u.explanation_rest, " +
+    private const string StretchRowsSql =
+        "SELECT u.valid_from, u.valid_to, u.timeless, u.reference_carried_from, u.carried_forward_from, u.missing, u.explanation_rest, " +
         "u.response_head, u.response_middle, u.response_tail, " +
-        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.supporting) WITH ORDINALITY AS x(id, n) ORDER BY x.n), " +
-        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.conflicting) WITH ORDINALITY AS x(id, n) ORDER BY x.n), " +
-        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.excluded) WITH ORDINALITY AS x(id, n) ORDER BY x.n) " +
+        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.supporting) WITH ORDINALITY AS x(id, n) ORDER BY x.n) AS supporting_ids, " +
+        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.conflicting) WITH ORDINALITY AS x(id, n) ORDER BY x.n) AS conflicting_ids, " +
+        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.excluded) WITH ORDINALITY AS x(id, n) ORDER BY x.n) AS excluded_ids " +
         "FROM unnest($2::date[], $3::date[], $4::boolean[], $5::date[], $6::date[], $7::text[], $8::text[], $9::text[], $10::text[], " +
         "$11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[]) AS u(valid_from, valid_to, timeless, reference_carried_from, " +
         "carried_forward_from, missing, explanation_rest, response_head, response_middle, response_tail, supporting, conflicting, excluded)";
+
+    // Every column of a stored stretch, compared as a whole with one of the new stretches.
+    private const string SameStretch =
+        "(s.valid_from, s.valid_to, s.timeless, s.reference_carried_from, s.carried_forward_from, s.missing, s.explanation_rest, " +
+        "s.response_head, s.response_middle, s.response_tail, s.supporting_ids, s.conflicting_ids, s.excluded_ids) IS NOT DISTINCT FROM " +
+        "(n.valid_from, n.valid_to, n.timeless, n.reference_carried_from, n.carried_forward_from, n.missing, n.explanation_rest, " +
+        "n.response_head, n.response_middle, n.response_tail, n.supporting_ids, n.conflicting_ids, n.excluded_ids)";
+
+    // The stretches' columns side by side; each claim id list travels as a JSON array (the lists are of different
+    // lengths, which a two-dimensional array cannot hold) and is stored as a text array in its order.
+    private static readonly string DeleteStretchesSql =
+        $"DELETE FROM fact_answer_stretches s WHERE s.fact_id = $1 AND NOT EXISTS (SELECT 1 FROM ({StretchRowsSql}) n WHERE {SameStretch})";
+
+    private static readonly string InsertStretchesSql =
+        "INSERT INTO fact_answer_stretches (fact_id, valid_from, valid_to, timeless, reference_carried_from, carried_forward_from, missing, " +
+        "explanation_rest, response_head, response_middle, response_tail, supporting_ids, conflicting_ids, excluded_ids) " +
+        "SELECT $1, n.valid_from, n.valid_to, n.timeless, n.reference_carried_from, n.carried_forward_from, n.missing, n.explanation_rest, " +
+        "n.response_head, n.response_middle, n.response_tail, n.supporting_ids, n.conflicting_ids, n.excluded_ids " +
+        $"FROM ({StretchRowsSql}) n WHERE NOT EXISTS (SELECT 1 FROM fact_answer_stretches s WHERE s.fact_id = $1 AND {SameStretch})";
 
     private static void AddColumn<T>(NpgsqlBatchCommand command, List<Stretch> rows, Func<Stretch, T> column, NpgsqlDbType type) =>
         command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(column).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | type });
@@ -312,7 +344,7 @@ public static class StoredAnswers
             // The claim lists are stored as ids and joined by a read, so none is built here.
             var listless = stretch.Result with { SupportingClaimIds = [], ConflictingClaimIds = [], ExcludedClaimIds = [] };
             var response = FactResponse.From(new FactSnapshot(fact.State, fact.Version, listless, sources, null, null))
-                with { AsOf = new TimeAxes(null, null, null, null), Explanation = ExplanationMarker };
+                with { AsOf = new TimeAxes(null, null, null, null), Explanation = ExplanationMarker, Version = VersionMarker, ClaimCount = ClaimCountMarker };
             var json = JsonSerializer.Serialize(response, ResponseJson.Options);
             var asOf = json.IndexOf(AsOfToken, StringComparison.Ordinal);
             var explanation = json.IndexOf(ExplanationToken, asOf, StringComparison.Ordinal);
@@ -379,10 +411,17 @@ public static class StoredAnswers
         var dependence = new DayDependence(reader.GetBoolean(1), Date(2), Date(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5));
         var asOf = JsonSerializer.Serialize(new TimeAxes(validAt, null, dependence.ReferenceDate(day), dependence.CarriedForwardFrom), ResponseJson.Options);
         var explanation = JsonSerializer.Serialize(dependence.Explanation(day, validAt), ResponseJson.Options);
+        // The fact's version and claim count, where the pieces name them by token (rows written before they did hold
+        // the numbers themselves, which were current: every write rewrote every stretch then).
+        var version = reader.GetInt64(0);
+        var head = reader.GetString(6).Replace(VersionToken, "\"version\":" + version.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        var tail = reader.GetString(8);
+        if (tail.Contains(ClaimCountToken, StringComparison.Ordinal))
+            tail = tail.Replace(ClaimCountToken, "\"claimCount\":" + reader.GetInt32(12).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
         string[] parts =
         [
-            reader.GetString(6), asOf, reader.GetString(7), explanation, SupportingOpen, Text(9), ConflictingOpen, Text(10), ExcludedOpen, Text(11),
-            ListClose, reader.GetString(8),
+            head, asOf, reader.GetString(7), explanation, SupportingOpen, Text(9), ConflictingOpen, Text(10), ExcludedOpen, Text(11),
+            ListClose, tail,
         ];
         // The parts encoded straight into the body, with no joined copy of the text in between.
         var length = 0;
@@ -390,14 +429,16 @@ public static class StoredAnswers
         var body = new byte[length];
         var at = 0;
         foreach (var part in parts) at += Encoding.UTF8.GetBytes(part, body.AsSpan(at));
-        return (reader.GetInt64(0), body);
+        return (version, body);
     }
 
     // The day's stretch, then the claims its three lists name, in their order, each list joined as a JSON list's items:
-    // one pass over the fact's claim rows by their key for the three lists together.
+    // one pass over the fact's claim rows by their key for the three lists together; and the fact's claim count, which
+    // its view row keeps (written with the stored answers, in the same transaction).
     private const string ReadSql =
         "SELECT a.version, s.timeless, s.reference_carried_from, s.carried_forward_from, s.missing, s.explanation_rest, " +
-        "s.response_head, s.response_middle, s.response_tail, l.supporting, l.conflicting, l.excluded " +
+        "s.response_head, s.response_middle, s.response_tail, l.supporting, l.conflicting, l.excluded, " +
+        "(SELECT v.claim_count FROM fact_views v WHERE v.fact_id = a.fact_id) " +
         "FROM fact_answers a " +
         "CROSS JOIN LATERAL (SELECT * FROM fact_answer_stretches s WHERE s.fact_id = a.fact_id " +
         "AND (s.valid_from IS NULL OR s.valid_from <= $2) AND (s.valid_to IS NULL OR $2 < s.valid_to) " +
