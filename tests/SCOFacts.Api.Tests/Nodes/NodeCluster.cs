@@ -297,7 +297,18 @@ public sealed partial class NodeCluster : IAsyncDisposable
     }
 
     /// <summary>Waits until every daemon shard has taken every stored event.</summary>
-    public Task WaitForCatchUpAsync(TimeSpan timeout) => AsyncProjections.WaitForCatchUpAsync(Database.DataSource, timeout);
+    public async Task WaitForCatchUpAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await AsyncProjections.WaitForCatchUpAsync(Database.DataSource, timeout);
+        }
+        catch (TimeoutException e)
+        {
+            // Which node ran which shard, and what it said, is what a stalled shard is diagnosed from.
+            throw new TimeoutException($"{e.Message}\nshard holders: {string.Join("; ", (await ShardHoldersAsync()).Select(h => $"{h.Key}: {string.Join(", ", h.Value)}"))}\n{Logs}", e);
+        }
+    }
 
     /// <summary>Waits until a signed checkpoint covers every leaf.</summary>
     public Task WaitForCheckpointOfEverythingAsync(TimeSpan timeout) => Wait.UntilAsync(async () =>
