@@ -76,6 +76,8 @@ public static class MartenModule
         {
             services.AddSingleton<Marten.Events.Daemon.Coordination.IProjectionCoordinator, Marten.Events.Daemon.Coordination.ProjectionCoordinator>();
             services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>());
+            services.AddSingleton<ShardWatchdog>();
+            services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ShardWatchdog>());
         }
         services.AddReadinessCheck<NodeHealthCheck>("node");
         return services;
