@@ -265,66 +265,54 @@ public static class StoredAnswers
                 rows.Select(r => ClaimJson(factId, r.Claim, sources)).ToArray());
         }
 
-        // The stretches in one statement each way: the rows no stretch has any more are deleted, and the stretches no
-        // row holds yet are inserted. A stretch whose answer stands is left alone, so a write on a fact with many
-        // stretches rewrites the one or two it moved, not all of them (nor leaves all of them behind as dead rows).
+        // The stretches in one statement: the rows no stretch has any more are deleted, and the stretches no row holds
+        // yet are inserted. A stretch whose answer stands is left alone, so a write on a fact with many stretches
+        // rewrites the one or two it moved, not all of them (nor leaves all of them behind as dead rows).
         var answers = Stretches(fact, stretches, sources);
-        var delete = new NpgsqlBatchCommand(DeleteStretchesSql);
-        AddStretchColumns(delete, factId, answers);
-        batch.BatchCommands.Add(delete);
-        var insert = new NpgsqlBatchCommand(InsertStretchesSql);
-        AddStretchColumns(insert, factId, answers);
-        batch.BatchCommands.Add(insert);
+        var write = new NpgsqlBatchCommand(WriteStretchesSql);
+        write.Parameters.Add(new NpgsqlParameter { Value = factId });
+        AddColumn(write, answers, s => s.From, NpgsqlDbType.Date);
+        AddColumn(write, answers, s => s.To, NpgsqlDbType.Date);
+        AddColumn(write, answers, s => s.Day.Timeless, NpgsqlDbType.Boolean);
+        AddColumn(write, answers, s => s.Day.ReferenceCarriedFrom, NpgsqlDbType.Date);
+        AddColumn(write, answers, s => s.Day.CarriedForwardFrom, NpgsqlDbType.Date);
+        AddColumn(write, answers, s => s.Day.Missing, NpgsqlDbType.Text);
+        AddColumn(write, answers, s => s.Day.Rest, NpgsqlDbType.Text);
+        AddColumn(write, answers, s => s.Head, NpgsqlDbType.Text);
+        AddColumn(write, answers, s => s.Middle, NpgsqlDbType.Text);
+        AddColumn(write, answers, s => s.Tail, NpgsqlDbType.Text);
+        AddColumn(write, answers, s => JsonSerializer.Serialize(s.Supporting), NpgsqlDbType.Jsonb);
+        AddColumn(write, answers, s => JsonSerializer.Serialize(s.Conflicting), NpgsqlDbType.Jsonb);
+        AddColumn(write, answers, s => JsonSerializer.Serialize(s.Excluded), NpgsqlDbType.Jsonb);
+        batch.BatchCommands.Add(write);
     }
 
-    private static void AddStretchColumns(NpgsqlBatchCommand insert, string factId, List<Stretch> answers)
-    {
-        insert.Parameters.Add(new NpgsqlParameter { Value = factId });
-        AddColumn(insert, answers, s => s.From, NpgsqlDbType.Date);
-        AddColumn(insert, answers, s => s.To, NpgsqlDbType.Date);
-        AddColumn(insert, answers, s => s.Day.Timeless, NpgsqlDbType.Boolean);
-        AddColumn(insert, answers, s => s.Day.ReferenceCarriedFrom, NpgsqlDbType.Date);
-        AddColumn(insert, answers, s => s.Day.CarriedForwardFrom, NpgsqlDbType.Date);
-        AddColumn(insert, answers, s => s.Day.Missing, NpgsqlDbType.Text);
-        AddColumn(insert, answers, s => s.Day.Rest, NpgsqlDbType.Text);
-        AddColumn(insert, answers, s => s.Head, NpgsqlDbType.Text);
-        AddColumn(insert, answers, s => s.Middle, NpgsqlDbType.Text);
-        AddColumn(insert, answers, s => s.Tail, NpgsqlDbType.Text);
-        AddColumn(insert, answers, s => JsonSerializer.Serialize(s.Supporting), NpgsqlDbType.Jsonb);
-        AddColumn(insert, answers, s => JsonSerializer.Serialize(s.Conflicting), NpgsqlDbType.Jsonb);
-        AddColumn(insert, answers, s => JsonSerializer.Serialize(s.Excluded), NpgsqlDbType.Jsonb);
-    }
-
-    // The stretches' columns side by side; each claim id list travels as a JSON array (the lists are of different
-    // lengths, which a two-dimensional array cannot hold) and is stored as a text array in its order.
-    private const string StretchRowsSql =
-        "SELECT u.valid_from, u.valid_to, u.timeless, u.reference_carried_from, u.carried_forward_from, u.missing, u.explanation_rest, " +
-        "u.response_head, u.response_middle, u.response_tail, " +
-        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.supporting) WITH ORDINALITY AS x(id, n) ORDER BY x.n) AS supporting_ids, " +
-        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.conflicting) WITH ORDINALITY AS x(id, n) ORDER BY x.n) AS conflicting_ids, " +
-        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.excluded) WITH ORDINALITY AS x(id, n) ORDER BY x.n) AS excluded_ids " +
+    // The new stretches (n): their columns side by side, each claim id list travelling as a JSON array (the lists are
+    // of different lengths, which a two-dimensional array cannot hold) and stored as a text array in its order. The
+    // delete and the insert both see the rows as they were before the statement; a row the delete takes equals no new
+    // stretch, so the insert's check is the same with or without it.
+    private const string WriteStretchesSql =
+        "WITH n AS (SELECT u.valid_from, u.valid_to, u.timeless, u.reference_carried_from, u.carried_forward_from, u.missing, " +
+        "u.explanation_rest, u.response_head, u.response_middle, u.response_tail, " +
+        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.supporting) WITH ORDINALITY AS x(id, i) ORDER BY x.i) AS supporting_ids, " +
+        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.conflicting) WITH ORDINALITY AS x(id, i) ORDER BY x.i) AS conflicting_ids, " +
+        "ARRAY(SELECT x.id FROM jsonb_array_elements_text(u.excluded) WITH ORDINALITY AS x(id, i) ORDER BY x.i) AS excluded_ids " +
         "FROM unnest($2::date[], $3::date[], $4::boolean[], $5::date[], $6::date[], $7::text[], $8::text[], $9::text[], $10::text[], " +
         "$11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[]) AS u(valid_from, valid_to, timeless, reference_carried_from, " +
-        "carried_forward_from, missing, explanation_rest, response_head, response_middle, response_tail, supporting, conflicting, excluded)";
+        "carried_forward_from, missing, explanation_rest, response_head, response_middle, response_tail, supporting, conflicting, excluded)), " +
+        "gone AS (DELETE FROM fact_answer_stretches s WHERE s.fact_id = $1 AND NOT EXISTS (SELECT 1 FROM n WHERE " + SameStretch + ")) " +
+        "INSERT INTO fact_answer_stretches (fact_id, valid_from, valid_to, timeless, reference_carried_from, carried_forward_from, missing, " +
+        "explanation_rest, response_head, response_middle, response_tail, supporting_ids, conflicting_ids, excluded_ids) " +
+        "SELECT $1, n.valid_from, n.valid_to, n.timeless, n.reference_carried_from, n.carried_forward_from, n.missing, n.explanation_rest, " +
+        "n.response_head, n.response_middle, n.response_tail, n.supporting_ids, n.conflicting_ids, n.excluded_ids " +
+        "FROM n WHERE NOT EXISTS (SELECT 1 FROM fact_answer_stretches s WHERE s.fact_id = $1 AND " + SameStretch + ")";
 
-    // Every column of a stored stretch, compared as a whole with one of the new stretches.
+    // Every column of a stored stretch (s), compared as a whole with one of the new stretches (n).
     private const string SameStretch =
         "(s.valid_from, s.valid_to, s.timeless, s.reference_carried_from, s.carried_forward_from, s.missing, s.explanation_rest, " +
         "s.response_head, s.response_middle, s.response_tail, s.supporting_ids, s.conflicting_ids, s.excluded_ids) IS NOT DISTINCT FROM " +
         "(n.valid_from, n.valid_to, n.timeless, n.reference_carried_from, n.carried_forward_from, n.missing, n.explanation_rest, " +
         "n.response_head, n.response_middle, n.response_tail, n.supporting_ids, n.conflicting_ids, n.excluded_ids)";
-
-    // The stretches' columns side by side; each claim id list travels as a JSON array (the lists are of different
-    // lengths, which a two-dimensional array cannot hold) and is stored as a text array in its order.
-    private static readonly string DeleteStretchesSql =
-        $"DELETE FROM fact_answer_stretches s WHERE s.fact_id = $1 AND NOT EXISTS (SELECT 1 FROM ({StretchRowsSql}) n WHERE {SameStretch})";
-
-    private static readonly string InsertStretchesSql =
-        "INSERT INTO fact_answer_stretches (fact_id, valid_from, valid_to, timeless, reference_carried_from, carried_forward_from, missing, " +
-        "explanation_rest, response_head, response_middle, response_tail, supporting_ids, conflicting_ids, excluded_ids) " +
-        "SELECT $1, n.valid_from, n.valid_to, n.timeless, n.reference_carried_from, n.carried_forward_from, n.missing, n.explanation_rest, " +
-        "n.response_head, n.response_middle, n.response_tail, n.supporting_ids, n.conflicting_ids, n.excluded_ids " +
-        $"FROM ({StretchRowsSql}) n WHERE NOT EXISTS (SELECT 1 FROM fact_answer_stretches s WHERE s.fact_id = $1 AND {SameStretch})";
 
     private static void AddColumn<T>(NpgsqlBatchCommand command, List<Stretch> rows, Func<Stretch, T> column, NpgsqlDbType type) =>
         command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(column).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | type });
