@@ -1,8 +1,8 @@
-using System.Reflection;
 using System.Runtime.ExceptionServices;
 using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Sources;
+using Npgsql;
 using SCOFacts.EventStore;
 using Wolverine.Runtime;
 
@@ -49,22 +49,33 @@ public sealed class FactsDesk(IWolverineRuntime runtime)
         return await InvokeAsync(message, Source.Initial, Source.StreamId(command.SourceId), ifMatch, cancellationToken);
     }
 
-    // Invokes the command in-process and turns what the bus raises back into what callers know: a failure no attempt
-    // resolved becomes the write-contention refusal, anything else is rethrown as the handler raised it.
+    // Invokes the command in-process and turns what the bus raises back into what callers know. The bus runs without
+    // the request's cancellation: once a write has started, a client going away must not cut its commit in half.
     private async Task<DeskResult<TState>> InvokeAsync<TState>(object message, TState initial, string streamId, ExpectedVersion? ifMatch,
         CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return await new MessageBus(runtime).InvokeAsync<DeskResult<TState>>(message, cancellationToken);
+            return await new MessageBus(runtime).InvokeAsync<DeskResult<TState>>(message, CancellationToken.None);
         }
-        catch (Exception e) when (Unresolved(Unwrap(e), ifMatch))
+        catch (Exception e)
         {
-            return new(initial, 0, Contention(streamId), false);
-        }
-        catch (Exception e) when (Unwrap(e) is var inner && inner != e)
-        {
-            ExceptionDispatchInfo.Capture(inner).Throw();
+            var cause = WriteRetries.Cause(e);
+            // Every attempt failed: a race when the request pinned no version, a twin request's key, or the database
+            // choosing this write as its victim each time.
+            if ((WriteRetries.IsLostRace(cause) && Pinned(ifMatch) is null) || WriteRetries.IsKeyTaken(cause) || WriteRetries.IsTransient(cause))
+                return new(initial, 0, Contention(streamId), false);
+            // With If-Match, a race lost to a writer that does not take the stream's lock is the stale version it is.
+            if (cause is not ConcurrencyException && WriteRetries.IsLostRace(cause) && Pinned(ifMatch) is { } pinned)
+                throw new ConcurrencyException(streamId, ExpectedVersion.Exact(pinned), null, cause);
+            // Claim ids are unique across facts, but each fact's decision sees only its own stream: two facts given the
+            // same new id at the same moment meet only at the claim index, whose key refuses the second append.
+            if (((message as WriteFact)?.Command ?? (message as WriteFactAt)?.Command) is RecordClaim record
+                && cause is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "claim_index_pkey" })
+                return new(initial, 0, Rejection.Conflict("claim-exists", $"Claim id '{record.ClaimId}' is already used in another fact."), false);
+            if (cause == e) throw;
+            ExceptionDispatchInfo.Capture(cause).Throw();
             throw;
         }
     }
@@ -77,20 +88,6 @@ public sealed class FactsDesk(IWolverineRuntime runtime)
         var v when v == ExpectedVersion.NoStream => 0,
         var v => v.Value.Value,
     };
-
-    // The bus may hand a handler's failure back wrapped; callers (the problem mapping, the outage check) need the
-    // failure itself.
-    private static Exception Unwrap(Exception e)
-    {
-        while (e is AggregateException { InnerExceptions.Count: 1 } or TargetInvocationException && e.InnerException is { } inner)
-            e = inner;
-        return e;
-    }
-
-    // Every attempt failed: a race when the request pinned no version (with If-Match a lost race is the stale version
-    // the caller hears about as 412), a twin request's key, or the database choosing this write as its victim each time.
-    private static bool Unresolved(Exception e, ExpectedVersion? ifMatch) =>
-        (e is ConcurrencyException && Pinned(ifMatch) is null) || e is IdempotencyKeyTakenException || WriteRetries.IsTransient(e);
 
     private static Rejection Contention(string streamId) => Rejection.Conflict("write-contention",
         $"Other writes to '{streamId}' kept this one from completing after {WriteRetries.MaxAttempts} attempts; nothing was stored. Send it again.");

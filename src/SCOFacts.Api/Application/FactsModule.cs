@@ -90,7 +90,12 @@ public static class FactsModule
         services.AddSingleton(sp => new LegacyLogCarryOver(sp.GetRequiredService<EventStore.EventStore>(), sp.GetRequiredService<IDocumentStore>(),
             sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<SourceDocuments>();
-        services.AddSingleton<StreamWrites>();
+        // Writes are Wolverine aggregate handlers (WriteCommands.cs): Marten fetches their models under the stream's
+        // lock, from what the facts projection stores, and completes each append inside its own commit.
+        services.ConfigureMarten((sp, options) => options.Projections.FetchPlanners.Add(
+            new LockedStreamFetchPlanner(sp.GetRequiredService<ScoFactsEvents>)
+                .Add<FactForWrite>(FactForWrite.LoadAsync)
+                .Add<SourceForWrite>(SourceForWrite.LoadAsync)));
         services.AddSingleton<FactsDesk>();
         services.AddSingleton<FactReader>();
         services.AddSingleton<FactHistory>();

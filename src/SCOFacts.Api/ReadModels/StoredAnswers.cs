@@ -140,14 +140,14 @@ public static class StoredAnswers
     }
 
     /// <summary>
-    /// <see cref="LoadForWriteAsync(NpgsqlDataSource, string, string?, CancellationToken)"/> in the caller's transaction,
-    /// for a write that holds the fact's stream lock and appends in that same transaction.
+    /// <see cref="LoadForWriteAsync(NpgsqlDataSource, string, string?, CancellationToken)"/> in the transaction open on
+    /// <paramref name="connection"/>, for a write that holds the fact's stream lock and appends in that same transaction.
     /// </summary>
-    public static async Task<(StoredFact? Fact, bool KeyUsed)> LoadForWriteAsync(NpgsqlTransaction transaction, string factId, string? idempotencyKey,
+    public static async Task<(StoredFact? Fact, bool KeyUsed)> LoadForWriteAsync(NpgsqlConnection connection, string factId, string? idempotencyKey,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(transaction);
-        await using var command = new NpgsqlCommand(LoadForWriteSql, transaction.Connection, transaction);
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand(LoadForWriteSql, connection);
         return await LoadForWriteAsync(command, factId, idempotencyKey, cancellationToken);
     }
 

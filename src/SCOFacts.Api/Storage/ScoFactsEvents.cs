@@ -72,15 +72,15 @@ public sealed class ScoFactsEvents
     }
 
     /// <summary>
-    /// Takes the stream's write lock for the rest of <paramref name="transaction"/>: writers that take it run one after
-    /// another per stream, so the state one of them reads after taking it is the state it appends to. Streams whose ids
-    /// share a hash share a lock, which only makes them wait for each other.
+    /// Takes the stream's write lock for the rest of the transaction open on <paramref name="connection"/>: writers that
+    /// take it run one after another per stream, so the state one of them reads after taking it is the state it appends
+    /// to. Streams whose ids share a hash share a lock, which only makes them wait for each other.
     /// </summary>
-    public static async Task LockStreamAsync(NpgsqlTransaction transaction, string streamId, CancellationToken cancellationToken = default)
+    public static async Task LockStreamAsync(NpgsqlConnection connection, string streamId, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrEmpty(streamId);
-        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1, hashtext($2))", transaction.Connection, transaction);
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1, hashtext($2))", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = StreamLockClass });
         command.Parameters.Add(new NpgsqlParameter { Value = streamId, NpgsqlDbType = NpgsqlDbType.Text });
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -130,18 +130,38 @@ public sealed class ScoFactsEvents
             throw new ConcurrencyException(streamId, expected, null, e);
         }
 
+        var stored = await CompleteAppendAsync(transaction, streamId, events.Count, metadata.IdempotencyKey, keyClaimed: true, cancellationToken);
+        return new AppendResult(streamId, stored, Duplicate: false);
+    }
+
+    /// <summary>
+    /// The rest of an append, after Marten inserted <paramref name="count"/> events into <paramref name="streamId"/> in
+    /// <paramref name="transaction"/>: the idempotency key's row (claimed here unless <paramref name="keyClaimed"/>), the
+    /// inline projections and the metrics. The caller commits. A key another request stored first raises
+    /// <see cref="Application.IdempotencyKeyTakenException"/>; roll back.
+    /// </summary>
+    /// <returns>The events as stored, with their positions and timestamps.</returns>
+    public async Task<IReadOnlyList<StoredEvent>> CompleteAppendAsync(NpgsqlTransaction transaction, string streamId, int count, string? idempotencyKey,
+        bool keyClaimed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var connection = transaction.Connection ?? throw new InvalidOperationException("The transaction has completed.");
+        if (idempotencyKey is { } key && !keyClaimed && await ClaimKeyAsync(connection, transaction, streamId, key, cancellationToken) is not null)
+            throw new Application.IdempotencyKeyTakenException(streamId);
+
         // The stream's row is this transaction's until it ends, so its newest events are the ones just appended.
-        var stored = await ReadLatestAsync(connection, transaction, streamId, events.Count, cancellationToken);
-        if (metadata.IdempotencyKey is { } used)
+        var stored = await ReadLatestAsync(connection, transaction, streamId, count, cancellationToken);
+        if (idempotencyKey is { } used)
             await RecordKeyAsync(connection, transaction, streamId, used, stored[0].StreamVersion, stored[^1].StreamVersion, cancellationToken);
 
         foreach (var projection in _inline)
             await projection.ApplyAsync(transaction, stored, cancellationToken);
         EventStoreMetrics.RecordAppended(ReadModels.FactsProjection.StreamTypeOf(streamId), stored.Count);
-        return new AppendResult(streamId, stored, Duplicate: false);
+        return stored;
     }
 
-    private static bool IsLostRace(Exception e) => e switch
+    /// <summary>True for Marten's ways of saying another writer appended to the stream first.</summary>
+    public static bool IsLostRace(Exception e) => e switch
     {
         JasperFx.Events.EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException => true,
         JasperFx.ConcurrencyException => true,

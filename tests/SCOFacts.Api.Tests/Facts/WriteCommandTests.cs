@@ -44,6 +44,64 @@ public sealed class WriteCommandTests(WriteCommandTests.Factory factory) : IClas
     }
 
     [Fact]
+    public void Write_handlers_are_aggregate_handlers_pinned_by_a_version_that_cannot_be_missing()
+    {
+        foreach (var (handler, command) in new[]
+                 {
+                     (typeof(WriteFactHandler), typeof(WriteFact)), (typeof(WriteFactAtHandler), typeof(WriteFactAt)),
+                     (typeof(WriteSourceHandler), typeof(WriteSource)), (typeof(WriteSourceAtHandler), typeof(WriteSourceAt)),
+                 })
+        {
+            var handle = handler.GetMethod("Handle")!;
+            Assert.NotNull(handle.GetCustomAttributes(typeof(Wolverine.Marten.AggregateHandlerAttribute), false).SingleOrDefault());
+            Assert.Equal(command, handle.GetParameters()[0].ParameterType);
+            // Wolverine reads the expected version only from a non-nullable Version; a nullable one would skip the check.
+            var version = command.GetProperty("Version");
+            if (command.Name.EndsWith("At", StringComparison.Ordinal)) Assert.Equal(typeof(long), version!.PropertyType);
+            else Assert.Null(version);
+        }
+    }
+
+    [Fact]
+    public async Task Marten_fetches_a_fact_for_writing_from_its_stored_state_under_the_streams_lock()
+    {
+        var source = await factory.RegisterSourceAsync("Xinhua");
+        var fact = await factory.DefineQuantityFactAsync();
+        await factory.RecordClaimAsync(fact, source);
+        var store = factory.Services.GetRequiredService<Marten.IDocumentStore>();
+
+        await using (var stale = store.LightweightSession())
+        {
+            var refused = await Assert.ThrowsAsync<ConcurrencyException>(() => stale.Events.FetchForWriting<FactForWrite>(Fact.StreamId(fact), 1));
+            Assert.Equal(2, refused.ActualVersion);
+        }
+
+        var first = store.LightweightSession();
+        var fetched = await first.Events.FetchForWriting<FactForWrite>(Fact.StreamId(fact));
+        var model = Assert.IsType<FactForWrite>(fetched.Aggregate);
+        Assert.Equal(2, model.Version);
+        Assert.Equal(2, fetched.StartingVersion);
+        Assert.Single(model.State.Claims);
+        Assert.False(model.KeyUsed);
+
+        // A second writer of the same fact waits on the lock until the first one's transaction ends.
+        await using var second = store.LightweightSession();
+        var waiting = second.Events.FetchForWriting<FactForWrite>(Fact.StreamId(fact));
+        await SCOFacts.Testing.Wait.UntilAsync(async () =>
+        {
+            await using var locks = factory.DataSource.CreateCommand(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database " +
+                "WHERE datname = current_database()) AND classid = $1::oid AND objid = hashtext($2)::oid");
+            locks.Parameters.Add(new() { Value = SCOFacts.Api.Storage.ScoFactsEvents.StreamLockClass });
+            locks.Parameters.Add(new() { Value = Fact.StreamId(fact) });
+            return (long)(await locks.ExecuteScalarAsync())! > 0;
+        }, TimeSpan.FromSeconds(10), "the second writer waits on the fact's stream lock");
+        Assert.False(waiting.IsCompleted);
+        await first.DisposeAsync();
+        Assert.Equal(2, (await waiting.WaitAsync(TimeSpan.FromSeconds(10))).Aggregate!.Version);
+    }
+
+    [Fact]
     public async Task A_stale_pinned_version_is_refused_with_nothing_written_and_tried_once()
     {
         var source = await factory.RegisterSourceAsync("Xinhua");
