@@ -372,15 +372,32 @@ public static class StoredAnswers
 
     /// <summary>
     /// <see cref="ReadAsync(NpgsqlDataSource, string, DateOnly, DateOnly?, CancellationToken)"/> through the multiplexed
-    /// <paramref name="reads"/>, where the statement is prepared on each connection by its first few uses.
+    /// <paramref name="reads"/>, where the statement is prepared on each connection by its first few uses. A read that
+    /// met a connection the server had dropped (after a restart of the server, the pool may still hold one) is read once
+    /// more on another: the read changes nothing, and the caller should not hear about a connection it never chose.
     /// </summary>
     public static async Task<(long Version, byte[] Body)?> ReadAsync(ReadDataSource reads, string factId, DateOnly day, DateOnly? validAt,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reads);
-        await using var command = ReadCommand(reads.DataSource.CreateCommand(ReadSql), factId, day);
-        return await ReadAnswerAsync(command, day, validAt, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var command = ReadCommand(reads.DataSource.CreateCommand(ReadSql), factId, day);
+                return await ReadAnswerAsync(command, day, validAt, cancellationToken);
+            }
+            catch (NpgsqlException e) when (attempt == 1 && IsDroppedConnection(e) && !cancellationToken.IsCancellationRequested)
+            {
+                reads.Clear();
+            }
+        }
     }
+
+    // The connection broke under the statement (the server or its process went away), as opposed to the statement
+    // failing on a live one: only then can another connection answer differently.
+    private static bool IsDroppedConnection(NpgsqlException e) =>
+        e is PostgresException { SqlState: "57P01" or "57P02" } || (e is not PostgresException && e.InnerException is IOException or System.Net.Sockets.SocketException);
 
     private static NpgsqlCommand ReadCommand(NpgsqlCommand command, string factId, DateOnly day)
     {
