@@ -44,6 +44,21 @@ public sealed class WriteCommandTests(WriteCommandTests.Factory factory) : IClas
     }
 
     [Fact]
+    public void The_application_ships_no_runtime_compiler()
+    {
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        // The handlers' code is generated ahead of time, so nothing in the application's dependencies compiles C#.
+        var deps = File.ReadAllText(Path.Combine(Seeding.RepoPaths.Root, "src", "SCOFacts.Api", "bin", configuration, "net10.0", "SCOFacts.Api.deps.json"));
+        Assert.Contains("\"WolverineFx.Marten/", deps, StringComparison.Ordinal);
+        Assert.DoesNotContain("Microsoft.CodeAnalysis", deps, StringComparison.Ordinal);
+        Assert.DoesNotContain("JasperFx.RuntimeCompiler", deps, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Write_handlers_are_aggregate_handlers_pinned_by_a_version_that_cannot_be_missing()
     {
         foreach (var (handler, command) in new[]
