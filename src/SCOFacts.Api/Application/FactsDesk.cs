@@ -1,8 +1,8 @@
 using System.Runtime.ExceptionServices;
+using Npgsql;
 using SCOFacts.Domain;
 using SCOFacts.Domain.Facts;
 using SCOFacts.Domain.Sources;
-using Npgsql;
 using SCOFacts.EventStore;
 using Wolverine.Runtime;
 
@@ -69,8 +69,8 @@ public sealed class FactsDesk(IWolverineRuntime runtime)
             // With If-Match, a race lost to a writer that does not take the stream's lock is the stale version it is.
             if (cause is not ConcurrencyException && WriteRetries.IsLostRace(cause) && Pinned(ifMatch) is { } pinned)
                 throw new ConcurrencyException(streamId, ExpectedVersion.Exact(pinned), null, cause);
-            // Claim ids are unique across facts, but each fact's decision sees only its own stream: two facts given the
-            // same new id at the same moment meet only at the claim index, whose key refuses the second append.
+            // Claim ids are unique across facts. Writers through here meet at the claim id's lock and are refused by the
+            // decision (ClaimIdCheck); one that bypassed the lock meets the claim index's key, which refuses the append.
             if (((message as WriteFact)?.Command ?? (message as WriteFactAt)?.Command) is RecordClaim record
                 && cause is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "claim_index_pkey" })
                 return new(initial, 0, Rejection.Conflict("claim-exists", $"Claim id '{record.ClaimId}' is already used in another fact."), false);
