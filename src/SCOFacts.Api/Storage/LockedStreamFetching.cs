@@ -132,7 +132,7 @@ internal sealed class AppendCompletion(ScoFactsEvents events, string streamId, F
         if (count == 0) return;
         try
         {
-            await events.CompleteAppendAsync(transaction, streamId, count, idempotencyKey, keyClaimed: false, token);
+            await events.CompleteAppendAsync(transaction, streamId, count, idempotencyKey, token);
         }
         catch (Exception e) when (e is NpgsqlException or Application.IdempotencyKeyTakenException)
         {

@@ -130,29 +130,28 @@ public sealed class ScoFactsEvents
             throw new ConcurrencyException(streamId, expected, null, e);
         }
 
-        var stored = await CompleteAppendAsync(transaction, streamId, events.Count, metadata.IdempotencyKey, keyClaimed: true, cancellationToken);
+        var stored = await CompleteAppendAsync(transaction, streamId, events.Count, metadata.IdempotencyKey, cancellationToken);
         return new AppendResult(streamId, stored, Duplicate: false);
     }
 
     /// <summary>
     /// The rest of an append, after Marten inserted <paramref name="count"/> events into <paramref name="streamId"/> in
-    /// <paramref name="transaction"/>: the idempotency key's row (claimed here unless <paramref name="keyClaimed"/>), the
-    /// inline projections and the metrics. The caller commits. A key another request stored first raises
+    /// <paramref name="transaction"/>: the idempotency key's row with the versions it took, the inline projections and
+    /// the metrics. The caller commits. A key another request stored first raises
     /// <see cref="Application.IdempotencyKeyTakenException"/>; roll back.
     /// </summary>
     /// <returns>The events as stored, with their positions and timestamps.</returns>
     public async Task<IReadOnlyList<StoredEvent>> CompleteAppendAsync(NpgsqlTransaction transaction, string streamId, int count, string? idempotencyKey,
-        bool keyClaimed, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         var connection = transaction.Connection ?? throw new InvalidOperationException("The transaction has completed.");
-        if (idempotencyKey is { } key && !keyClaimed && await ClaimKeyAsync(connection, transaction, streamId, key, cancellationToken) is not null)
-            throw new Application.IdempotencyKeyTakenException(streamId);
 
         // The stream's row is this transaction's until it ends, so its newest events are the ones just appended.
         var stored = await ReadLatestAsync(connection, transaction, streamId, count, cancellationToken);
-        if (idempotencyKey is { } used)
-            await RecordKeyAsync(connection, transaction, streamId, used, stored[0].StreamVersion, stored[^1].StreamVersion, cancellationToken);
+        if (idempotencyKey is { } key
+            && !await RecordKeyAsync(connection, transaction, streamId, key, stored[0].StreamVersion, stored[^1].StreamVersion, cancellationToken))
+            throw new Application.IdempotencyKeyTakenException(streamId);
 
         foreach (var projection in _inline)
             await projection.ApplyAsync(transaction, stored, cancellationToken);
@@ -201,17 +200,21 @@ public sealed class ScoFactsEvents
         return latest.Reverse().ToList();
     }
 
-    private static async Task RecordKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, string key,
+    // Stores the versions the key took, in one statement: a new row, or the row this transaction claimed before the
+    // append (its versions still empty). False when another request's row holds the key: that request stored first.
+    private static async Task<bool> RecordKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, string key,
         long first, long last, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            "UPDATE stream_idempotency SET first_version = $3, last_version = $4 WHERE stream_id = $1 AND idempotency_key = $2",
+            "INSERT INTO stream_idempotency AS si (stream_id, idempotency_key, first_version, last_version) VALUES ($1, $2, $3, $4) " +
+            "ON CONFLICT (stream_id, idempotency_key) DO UPDATE SET first_version = EXCLUDED.first_version, last_version = EXCLUDED.last_version " +
+            "WHERE si.first_version IS NULL",
             connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = streamId, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = key, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = first });
         command.Parameters.Add(new NpgsqlParameter { Value = last });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     private static async Task<long?> VersionAsync(NpgsqlConnection connection, string streamId, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Marten;
+using Marten.Services;
 using SCOFacts.Api.Storage;
 using SCOFacts.Domain.Facts;
 using SCOFacts.EventStore;
@@ -125,6 +126,38 @@ public sealed class ScoFactsEventsTests(DatabaseFixture fixture) : IClassFixture
         Assert.Single(results, r => !r.Duplicate);
         Assert.Single(results.Select(r => r.FirstPosition).Distinct());
         Assert.Single(await _events.ReadStreamAsync(stream));
+    }
+
+    [Fact]
+    public async Task Completing_an_append_whose_key_another_request_stored_refuses_it_and_records_the_key_otherwise()
+    {
+        var stream = NewStream(out var factId);
+        await _events.AppendAsync(stream, ExpectedVersion.NoStream, [Defined(factId)], Who(idempotencyKey: "taken"));
+
+        // Events Marten inserted in a transaction of their own, as a write's session does before its commit completes them.
+        async Task<IReadOnlyList<StoredEvent>> CompleteAsync(string claimId, string key)
+        {
+            await using var connection = await fixture.DataSource.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using (var session = _marten.LightweightSession(SessionOptions.ForTransaction(transaction, shouldAutoCommit: false)))
+            {
+                session.Events.Append(stream, Recorded(factId, claimId));
+                await session.SaveChangesAsync();
+            }
+            var stored = await _events.CompleteAppendAsync(transaction, stream, 1, key, CancellationToken.None);
+            await transaction.CommitAsync();
+            return stored;
+        }
+
+        await Assert.ThrowsAsync<SCOFacts.Api.Application.IdempotencyKeyTakenException>(() => CompleteAsync("c-1", "taken"));
+        Assert.Single(await _events.ReadStreamAsync(stream));
+
+        var stored = await CompleteAsync("c-2", "fresh");
+        Assert.Equal(2, Assert.Single(stored).StreamVersion);
+        // The key now holds the version it took: the same key again is a duplicate of that append.
+        var retry = await _events.AppendAsync(stream, ExpectedVersion.Any, [Recorded(factId, "c-3")], Who(idempotencyKey: "fresh"));
+        Assert.True(retry.Duplicate);
+        Assert.Equal(2, Assert.Single(retry.Events).StreamVersion);
     }
 
     [Fact]
