@@ -119,7 +119,7 @@ public static class WriteSteps
         ArgumentNullException.ThrowIfNull(chain);
         ArgumentNullException.ThrowIfNull(handlerType);
         WriteRetries.Apply(chain, lostRaces);
-        var steps = new[] { "ReadSourcesAsync", "Stamp" }
+        var steps = new[] { nameof(WriteFactHandler.ReadSourcesAsync), nameof(WriteFactHandler.Stamp) }
             .Where(name => handlerType.GetMethod(name) is not null)
             .Select(name => new JasperFx.CodeGeneration.Frames.MethodCall(handlerType, name))
             .ToArray();
