@@ -26,11 +26,12 @@ public sealed class HotColdTests
         using var nodeA = await StartNodeAsync(ledger, sealerA, p => new WatchedProjection(p, "A", watch));
         using var nodeB = await StartNodeAsync(ledger, sealerB, p => new WatchedProjection(p, "B", watch));
         await using var writers = ledger.CreateStore();
-        var writing = Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        Task WriteAsync(int from, int to) => Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
         {
-            for (var i = 0; i < 100; i++)
+            for (var i = from; i < to; i++)
                 await MartenLedger.AppendAsync(writers, $"fact-{w}-{i % 7}", 1 + (i % 4), i * 4);
         })));
+        var writing = WriteAsync(0, 100);
 
         await Wait.UntilAsync(async () => await ledger.ScalarAsync("SELECT count(*) FROM ledger_leaves") >= 100, Patience, "a hundred events are sealed");
         const string lockHolders =
@@ -48,7 +49,10 @@ public sealed class HotColdTests
             """);
         var batchesAtCut = watch.Batches.Count;
 
+        // The first writers may all be sealed by the time of the cut, so more events are appended after it: the ledger
+        // can only be sealed again if some node takes the lock over.
         await writing;
+        await WriteAsync(100, 125);
         await ledger.WaitUntilSealedAsync(Patience);
         await Wait.UntilAsync(async () => await ledger.ScalarAsync(lockHolders) >= 1, Patience, "a node holds the daemon's lock again");
 
