@@ -10,6 +10,9 @@ using SCOFacts.Domain.Sources;
 
 namespace SCOFacts.Api.Application;
 
+/// <summary>A fact's stored response for a day: the fact's version, the body, and the body's ETag.</summary>
+public readonly record struct StoredAnswer(long Version, byte[] Body, string ETag);
+
 /// <summary>A fact as it stood on both time axes, reconciled.</summary>
 /// <param name="State">The fact folded from its events (up to <paramref name="KnownAt"/> when given).</param>
 /// <param name="Version">The stream version that state reflects (the ETag).</param>
@@ -34,8 +37,12 @@ public sealed record FactSnapshot(
 /// events recorded up to then, with source weights as they stood then). A read without a valid time answers
 /// for today (UTC), by the given clock. Plain reads of stored answers go through <paramref name="reads"/> when given.
 /// </summary>
-public sealed class FactReader(NpgsqlDataSource dataSource, TimeProvider? clock = null, ReadDataSource? reads = null)
+public sealed class FactReader(NpgsqlDataSource dataSource, TimeProvider? clock = null, ReadDataSource? reads = null, ScoFactsMetrics? metrics = null)
 {
+    private readonly ReadSharing<StoredRead, StoredAnswer?> _stored = new(read => ReadStoredAsync(dataSource, reads, read), metrics is null ? null : metrics.StoredAnswerRead);
+
+    private readonly record struct StoredRead(string FactId, DateOnly Day, DateOnly? ValidAt);
+
     /// <summary>The day a read without a valid time answers for.</summary>
     public DateOnly Today => DateOnly.FromDateTime((clock ?? TimeProvider.System).GetUtcNow().UtcDateTime);
 
@@ -53,10 +60,25 @@ public sealed class FactReader(NpgsqlDataSource dataSource, TimeProvider? clock 
     /// version it is at: what <see cref="GetAsync"/> would answer, read from the facts projection's stored answers in
     /// one indexed read. Null when none is stored for that day (no such fact, or a day before anything is known of it).
     /// </summary>
-    public Task<(long Version, byte[] Body)?> StoredAsync(string factId, DateOnly? validAt, CancellationToken cancellationToken = default) =>
-        reads is null
-            ? StoredAnswers.ReadAsync(dataSource, factId, validAt ?? Today, validAt, cancellationToken)
-            : StoredAnswers.ReadAsync(reads, factId, validAt ?? Today, validAt, cancellationToken);
+    /// <remarks>
+    /// Reads of one fact for one day that arrive together share one database read begun after each of them arrived
+    /// (<see cref="ReadSharing{TKey, TResult}"/>): each answer is as fresh as a read of its own, and the tag of the body is
+    /// worked out once for all of them.
+    /// </remarks>
+    public Task<StoredAnswer?> StoredAsync(string factId, DateOnly? validAt, CancellationToken cancellationToken = default) =>
+        _stored.ReadAsync(new StoredRead(factId, validAt ?? Today, validAt), cancellationToken);
+
+    /// <summary>The database reads of stored answers so far, and the reads of facts they answered.</summary>
+    public ReadSharingCounts StoredReads => _stored.Counts;
+
+    private static async Task<StoredAnswer?> ReadStoredAsync(NpgsqlDataSource dataSource, ReadDataSource? reads, StoredRead read)
+    {
+        // A shared read is not cancelled on behalf of one of the callers waiting on it.
+        var stored = reads is null
+            ? await StoredAnswers.ReadAsync(dataSource, read.FactId, read.Day, read.ValidAt, CancellationToken.None)
+            : await StoredAnswers.ReadAsync(reads, read.FactId, read.Day, read.ValidAt, CancellationToken.None);
+        return stored is { } found ? new StoredAnswer(found.Version, found.Body, ReadCachingMiddleware.RepresentationTag(found.Version, found.Body)) : null;
+    }
 
     /// <summary>The reconciled value per stretch of valid time, as known at <paramref name="knownAt"/>.</summary>
     public async Task<(FactSnapshot Fact, IReadOnlyList<TimelineSegment> Segments)?> TimelineAsync(string factId, DateTimeOffset? knownAt, CancellationToken cancellationToken = default)

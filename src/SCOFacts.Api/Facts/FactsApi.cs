@@ -105,7 +105,7 @@ public static class FactsApi
         // Now, on any valid day: the stored answer, written as stored. As known at a moment: folded and reconciled.
         if (known is null && await reader.StoredAsync(factId, valid, cancellationToken) is { } stored)
         {
-            context.Response.SetETag(stored.Version);
+            context.Response.SetKnownRepresentation(stored.ETag);
             return TypedResults.Bytes(stored.Body, StoredAnswers.ContentType);
         }
         if (await reader.GetAsync(factId, valid, known, cancellationToken) is not { } snapshot)

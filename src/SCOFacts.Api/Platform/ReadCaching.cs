@@ -45,13 +45,13 @@ internal sealed class ReadCachingMiddleware(RequestDelegate next)
         if (response.StatusCode == StatusCodes.Status200OK)
         {
             var body = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-            var hash = Convert.ToHexStringLower(SHA256.HashData(body))[..16];
-            var version = VersionOf(response.Headers.ETag.ToString());
-            var etag = "\"" + (version is null ? hash : version + "." + hash) + "\"";
+            // A body whose tag its endpoint worked out (once for many responses) is taken at its word, and is no page.
+            var known = context.Features.Get<KnownRepresentation>();
+            var etag = known?.ETag ?? RepresentationTag(VersionOf(response.Headers.ETag.ToString()), body);
             response.Headers.ETag = etag;
             if (response.Headers.CacheControl.Count == 0)
                 response.Headers.CacheControl = ReadCacheControl;
-            if (NextCursor(response.ContentType, body) is { } next)
+            if (known is null && NextCursor(response.ContentType, body) is { } next)
                 response.Headers.Link = $"<{NextPage(request, next)}>; rel=\"next\"";
             if (Matches(request.Headers.IfNoneMatch.ToString(), etag))
             {
@@ -66,6 +66,19 @@ internal sealed class ReadCachingMiddleware(RequestDelegate next)
             response.ContentLength = buffer.Length;
         buffer.Position = 0;
         await buffer.CopyToAsync(original, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The ETag of a read whose body is <paramref name="body"/>: <c>"7.3f9a0c12d4e5b6a7"</c> for version 7, the hash alone
+    /// without a version.
+    /// </summary>
+    internal static string RepresentationTag(long? version, ReadOnlySpan<byte> body) =>
+        RepresentationTag(version?.ToString(CultureInfo.InvariantCulture), body);
+
+    private static string RepresentationTag(string? version, ReadOnlySpan<byte> body)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(body))[..16];
+        return "\"" + (version is null ? hash : version + "." + hash) + "\"";
     }
 
     private static bool IsStream(Endpoint endpoint) =>
@@ -122,5 +135,26 @@ internal sealed class ReadCachingMiddleware(RequestDelegate next)
             .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
             .Append(new(QueryParameters.Cursor, cursor));
         return QueryHelpers.AddQueryString(request.PathBase + request.Path, query);
+    }
+}
+
+/// <summary>
+/// Marks a read's body as one whose ETag (from <see cref="ReadCachingMiddleware.RepresentationTag(long?, ReadOnlySpan{byte})"/>)
+/// its endpoint already knows, and that is not a page: the middleware takes the tag as it is rather than hashing the body
+/// again, and looks for no cursor in it.
+/// </summary>
+internal sealed class KnownRepresentation(string etag)
+{
+    public string ETag { get; } = etag;
+}
+
+/// <summary>Setting a read's known representation tag.</summary>
+internal static class KnownRepresentationExtensions
+{
+    /// <summary>Sets <c>ETag</c> to <paramref name="etag"/>, a tag made by <see cref="ReadCachingMiddleware.RepresentationTag(long?, ReadOnlySpan{byte})"/> for the body this response carries.</summary>
+    public static void SetKnownRepresentation(this HttpResponse response, string etag)
+    {
+        response.Headers.ETag = etag;
+        response.HttpContext.Features.Set(new KnownRepresentation(etag));
     }
 }

@@ -189,6 +189,9 @@ public sealed class ScoFactsMetrics
     private static readonly Counter<long> WebhookAttempts = Meter.CreateCounter<long>("scofacts.webhooks.deliveries", "{attempt}",
         "Webhook delivery attempts by outcome: delivered; failed, to be tried again; dead-lettered, the last attempt failed; dropped, the subscription was deleted.");
 
+    private static readonly Histogram<int> StoredReadCallers = Meter.CreateHistogram<int>("scofacts.reads.stored.callers", "{request}",
+        "Requests answered by one database read of a fact's stored answer: reads of one fact arriving together share one.");
+
     private static IReadOnlyList<ProjectionStatus> _projections = [];
     private static IReadOnlyList<(string MessageType, long Count)> _deadLetters = [];
     private static SealingLagSample? _sealingLag;
@@ -215,6 +218,9 @@ public sealed class ScoFactsMetrics
     public void DatabaseUnavailable() => DatabaseUnavailableRequests.Add(1);
 
     public void LocalClusterRestarted() => ClusterRestarts.Add(1);
+
+    /// <summary>Records one database read of a stored answer, which answered <paramref name="callers"/> requests.</summary>
+    public void StoredAnswerRead(int callers) => StoredReadCallers.Record(callers);
 
     /// <summary>Counts one webhook delivery attempt by its outcome (see <see cref="WebhookOutcome"/>).</summary>
     public void WebhookDelivery(string outcome) => WebhookAttempts.Add(1, new TagList { { "outcome", outcome } });
