@@ -8,7 +8,7 @@ namespace SCOFacts.Benchmarks.ApiBench;
 /// <summary>
 /// The API's own rows, each against a baseline measured in the same run on the real host (Kestrel on a loopback port,
 /// a throwaway cluster): <c>GET /api/facts/{id}</c> at 16 connections against <c>/health/live</c> at 16 connections,
-/// its p99, recording a claim on a fact with many claims against one with three, requests interleaved one by one, a
+/// its p99 (and, for information, the same with 4 clients, and with 16 clients each reading a fact of its own), recording a claim on a fact with many claims against one with three, requests interleaved one by one, a
 /// <c>knownAt</c> read of a fact with a long history against its plain read, and 16 clients posting claims to one fact
 /// with no If-Match (the share answered 2xx, and the rate against 16 clients each posting to a fact of its own).
 /// </summary>
@@ -41,6 +41,12 @@ internal static class ApiSuite
             await DefineAsync(host, small);
             await DefineAsync(host, big);
             for (var c = 0; c < 3; c++) await ClaimAsync(host, small, $"small-{c}", c);
+            // A fact like the small one for each client, for reads that have nothing to share.
+            for (var f = 0; f < Connections; f++)
+            {
+                await DefineAsync(host, ReadFact(f));
+                for (var c = 0; c < 3; c++) await ClaimAsync(host, ReadFact(f), $"read-{f}-{c}", c);
+            }
             var loading = Stopwatch.StartNew();
             for (var c = 0; c < bigClaims; c++) await ClaimAsync(host, big, $"big-{c}", c);
             Console.WriteLine(string.Create(Inv, $"API benchmark: {bigClaims} claims recorded on one fact in {loading.Elapsed.TotalSeconds:F1} s; {Connections} connections, {duration.TotalSeconds:F0} s per load row"));
@@ -53,6 +59,9 @@ internal static class ApiSuite
             // The same pair with fewer clients: how much of A2's tail is the read, and how much the queue for 2 cores.
             var fewLive = await LoadAsync(http, "/health/live", duration, FewConnections);
             var fewRead = await LoadAsync(http, $"/api/facts/{small}", duration, FewConnections);
+            // 16 clients again, each reading a fact of its own: no two reads can share a database read.
+            await LoadAsync(http, c => $"/api/facts/{ReadFact(c)}", TimeSpan.FromSeconds(1));
+            var ownRead = await LoadAsync(http, c => $"/api/facts/{ReadFact(c)}", duration);
 
             var smallPosts = new List<double>();
             var bigPosts = new List<double>();
@@ -75,6 +84,8 @@ internal static class ApiSuite
                 $"| A2 | GET /api/facts/{{id}} p50 / p99, {Connections} connections | {read.P50:F2} / {read.P99:F2} ms | /health/live {live.P50:F2} / {live.P99:F2} ms | | p99 < 5 ms |"));
             rows.Add(string.Create(Inv,
                 $"| A2b | the same with {FewConnections} connections (information) | {fewRead.P50:F2} / {fewRead.P99:F2} ms | /health/live {fewLive.P50:F2} / {fewLive.P99:F2} ms | {fewRead.Rps / fewLive.Rps:F3}x rps | |"));
+            rows.Add(string.Create(Inv,
+                $"| A2c | the same with {Connections} connections, each on a fact of its own (information) | {ownRead.P50:F2} / {ownRead.P99:F2} ms | /health/live {live.P50:F2} / {live.P99:F2} ms | {ownRead.Rps / live.Rps:F3}x rps | |"));
             rows.Add(string.Create(Inv,
                 $"| A3 | POST claim on a {bigClaims}-claim fact vs a 3-claim fact, p50 (p95), sequential | {bigP50:F1} ({Writers.Percentile(bigPosts, 95):F1}) ms | {smallP50:F1} ({Writers.Percentile(smallPosts, 95):F1}) ms | {bigP50 / smallP50:F2}x | within 1.5x |"));
         }
@@ -179,13 +190,17 @@ internal static class ApiSuite
     private sealed record Load(double Rps, double P50, double P99);
 
     // Connections clients, each sending one request after the other for the whole duration, timed to the last body byte.
-    private static async Task<Load> LoadAsync(HttpClient http, string path, TimeSpan duration, int clients = Connections)
+    private static Task<Load> LoadAsync(HttpClient http, string path, TimeSpan duration, int clients = Connections) =>
+        LoadAsync(http, _ => path, duration, clients);
+
+    // As above, client c asking for pathOf(c).
+    private static async Task<Load> LoadAsync(HttpClient http, Func<int, string> pathOf, TimeSpan duration, int clients = Connections)
     {
-        var uri = new Uri(path, UriKind.Relative);
         var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var began = Stopwatch.GetTimestamp();
-        var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
         {
+            var uri = new Uri(pathOf(c), UriKind.Relative);
             var times = new List<double>();
             while (Stopwatch.GetTimestamp() < until)
             {
@@ -200,6 +215,8 @@ internal static class ApiSuite
         var all = perClient.SelectMany(t => t).Order().ToList();
         return new Load(all.Count / elapsed, Writers.Percentile(all, 50), Writers.Percentile(all, 99));
     }
+
+    private static string ReadFact(int client) => $"bench.read-{client}";
 
     private static Task DefineAsync(BenchHost host, string id) => host.PostAsync("/api/facts", new
     {
