@@ -39,7 +39,8 @@ public sealed record FactSnapshot(
 /// </summary>
 public sealed class FactReader(NpgsqlDataSource dataSource, TimeProvider? clock = null, ReadDataSource? reads = null, ScoFactsMetrics? metrics = null)
 {
-    private readonly ReadSharing<StoredRead, StoredAnswer?> _stored = new(read => ReadStoredAsync(dataSource, reads, read), metrics is null ? null : metrics.StoredAnswerRead);
+    private readonly ReadSharing<StoredRead, StoredAnswer?> _stored = new((read, cancellationToken) => ReadStoredAsync(dataSource, reads, read, cancellationToken),
+        metrics is null ? null : metrics.StoredAnswerRead);
 
     private readonly record struct StoredRead(string FactId, DateOnly Day, DateOnly? ValidAt);
 
@@ -71,12 +72,12 @@ public sealed class FactReader(NpgsqlDataSource dataSource, TimeProvider? clock 
     /// <summary>The database reads of stored answers so far, and the reads of facts they answered.</summary>
     public ReadSharingCounts StoredReads => _stored.Counts;
 
-    private static async Task<StoredAnswer?> ReadStoredAsync(NpgsqlDataSource dataSource, ReadDataSource? reads, StoredRead read)
+    private static async Task<StoredAnswer?> ReadStoredAsync(NpgsqlDataSource dataSource, ReadDataSource? reads, StoredRead read,
+        CancellationToken cancellationToken)
     {
-        // A shared read is not cancelled on behalf of one of the callers waiting on it.
         var stored = reads is null
-            ? await StoredAnswers.ReadAsync(dataSource, read.FactId, read.Day, read.ValidAt, CancellationToken.None)
-            : await StoredAnswers.ReadAsync(reads, read.FactId, read.Day, read.ValidAt, CancellationToken.None);
+            ? await StoredAnswers.ReadAsync(dataSource, read.FactId, read.Day, read.ValidAt, cancellationToken)
+            : await StoredAnswers.ReadAsync(reads, read.FactId, read.Day, read.ValidAt, cancellationToken);
         return stored is { } found ? new StoredAnswer(found.Version, found.Body, ReadCachingMiddleware.RepresentationTag(found.Version, found.Body)) : null;
     }
 

@@ -10,21 +10,21 @@ namespace SCOFacts.Api.Platform;
 /// A caller never joins a read that is already running: that read may have begun before a commit the caller is owed.
 /// Callers that ask while a read of their key runs wait together for the next one, which begins as soon as the running
 /// one ends, and all take its result. So every caller's answer comes from a read that began after it asked, as if it had
-/// read alone, and under load on one key the database runs one read where it would have run one per caller. A caller
-/// that finds nothing running starts a read at once: alone, a read costs what it did before.
+/// read alone, and under load on one key the database runs one read where it would have run one per caller.
 /// </para>
 /// <para>
-/// A shared read runs to its end even if the callers waiting on it give up (each stops waiting when its own token is
-/// cancelled): it is not cancelled on behalf of the others. A failure reaches every caller of that read, and the next
-/// read is tried afresh.
+/// A caller that finds no read of its key running reads for itself, on its own flow and with its own cancellation, so a
+/// read nobody shares costs what it did before. A read for callers gathered together runs to its end even if they give
+/// up (each stops waiting when its own token is cancelled): it is not cancelled on behalf of the others. A failure
+/// reaches every caller of that read, and the next read is tried afresh.
 /// </para>
 /// </remarks>
 /// <param name="read">Reads a key; called for one key at a time, never twice at once for the same key.</param>
 /// <param name="answered">Told, after each read, how many callers it answered.</param>
-public sealed class ReadSharing<TKey, TResult>(Func<TKey, Task<TResult>> read, Action<int>? answered = null)
+public sealed class ReadSharing<TKey, TResult>(Func<TKey, CancellationToken, Task<TResult>> read, Action<int>? answered = null)
     where TKey : notnull
 {
-    private readonly Func<TKey, Task<TResult>> _read = read ?? throw new ArgumentNullException(nameof(read));
+    private readonly Func<TKey, CancellationToken, Task<TResult>> _read = read ?? throw new ArgumentNullException(nameof(read));
     private readonly ConcurrentDictionary<TKey, Line> _lines = new();
 
     private long _reads;
@@ -37,65 +37,83 @@ public sealed class ReadSharing<TKey, TResult>(Func<TKey, Task<TResult>> read, A
     public ReadSharingCounts Counts => new(Interlocked.Read(ref _reads), Interlocked.Read(ref _callers));
 
     /// <summary>The result of a read of <paramref name="key"/> begun after this call, shared with the callers asking alongside.</summary>
-    public Task<TResult> ReadAsync(TKey key, CancellationToken cancellationToken = default)
+    public async Task<TResult> ReadAsync(TKey key, CancellationToken cancellationToken = default)
     {
         while (true)
         {
             var line = _lines.GetOrAdd(key, static _ => new Line());
-            Waiting next;
-            var start = false;
+            Waiting? next = null;
             lock (line)
             {
                 // A line is retired when its last read ends with nobody waiting; a new one takes its place.
                 if (line.Retired) continue;
-                next = line.Next ??= new Waiting();
-                next.Callers++;
-                if (!line.Running)
+                if (line.Running)
+                {
+                    next = line.Next ??= new Waiting();
+                    next.Callers++;
+                }
+                else
                 {
                     line.Running = true;
-                    line.Next = null;
-                    start = true;
                 }
             }
-            if (start) _ = RunAsync(key, line, next);
-            return next.Result.Task.WaitAsync(cancellationToken);
+            if (next is not null) return await next.Result.Task.WaitAsync(cancellationToken);
+
+            try
+            {
+                return await _read(key, cancellationToken);
+            }
+            finally
+            {
+                Counted(1);
+                HandOver(key, line);
+            }
         }
     }
 
-    // Reads for the callers gathered in `current`; then, while more have gathered meanwhile, once more for them.
-    private async Task RunAsync(TKey key, Line line, Waiting current)
+    // The read that ended leaves the line to the callers gathered meanwhile, or retires it.
+    private void HandOver(TKey key, Line line)
     {
-        while (true)
+        Waiting? next;
+        lock (line)
         {
-            TResult result = default!;
-            Exception? failure = null;
-            try
+            next = line.Next;
+            line.Next = null;
+            if (next is null)
             {
-                result = await _read(key);
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-            // Counted before the callers hear, so a caller that has its answer finds its read counted.
-            Interlocked.Add(ref _callers, current.Callers);
-            Interlocked.Increment(ref _reads);
-            answered?.Invoke(current.Callers);
-            if (failure is null) current.Result.SetResult(result);
-            else current.Result.SetException(failure);
-            lock (line)
-            {
-                if (line.Next is null)
-                {
-                    line.Running = false;
-                    line.Retired = true;
-                    _lines.TryRemove(KeyValuePair.Create(key, line));
-                    return;
-                }
-                current = line.Next;
-                line.Next = null;
+                line.Running = false;
+                line.Retired = true;
+                _lines.TryRemove(KeyValuePair.Create(key, line));
             }
         }
+        if (next is not null) _ = ReadForAsync(key, line, next);
+    }
+
+    // Reads for callers gathered together, then hands the line over.
+    private async Task ReadForAsync(TKey key, Line line, Waiting gathered)
+    {
+        TResult result = default!;
+        Exception? failure = null;
+        try
+        {
+            result = await _read(key, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        // Counted before the callers hear, so a caller that has its answer finds its read counted.
+        Counted(gathered.Callers);
+        if (failure is null) gathered.Result.SetResult(result);
+        else gathered.Result.SetException(failure);
+        HandOver(key, line);
+    }
+
+    private void Counted(int callers)
+    {
+        Interlocked.Add(ref _callers, callers);
+        Interlocked.Increment(ref _reads);
+        answered?.Invoke(callers);
     }
 
     // The reads of one key: whether one runs, and the callers waiting for the next.

@@ -114,6 +114,24 @@ public sealed class ReadSharingTests
         Assert.Equal(2, await stayer.WaitAsync(Patience));
     }
 
+    [Fact]
+    public async Task A_caller_reading_for_itself_reads_with_its_own_cancellation_and_those_gathered_behind_it_still_read()
+    {
+        var reads = new HeldReads();
+        var sharing = new ReadSharing<string, int>(reads.ReadAsync);
+        using var leaving = new CancellationTokenSource();
+
+        var first = sharing.ReadAsync("fact", leaving.Token);
+        var behind = sharing.ReadAsync("fact");
+        await leaving.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.WaitAsync(Patience));
+
+        await Wait.UntilAsync(() => reads.Started == 2, Patience, "the read for the caller behind has begun");
+        reads.Finish(2, 2);
+        Assert.Equal(2, await behind.WaitAsync(Patience));
+        await Wait.UntilAsync(() => sharing.Reading == 0, Patience, "the key's line is retired");
+    }
+
     /// <summary>A read whose runs, numbered from 1, each end when the test says so.</summary>
     private sealed class HeldReads
     {
@@ -133,7 +151,8 @@ public sealed class ReadSharingTests
             }
         }
 
-        public Task<int> ReadAsync(string key) => _runs[Interlocked.Increment(ref _started) - 1].Task;
+        public Task<int> ReadAsync(string key, CancellationToken cancellationToken) =>
+            _runs[Interlocked.Increment(ref _started) - 1].Task.WaitAsync(cancellationToken);
 
         public void Answered(int callers)
         {
