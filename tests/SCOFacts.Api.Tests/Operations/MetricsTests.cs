@@ -74,6 +74,9 @@ public sealed class MetricsTests(MetricsFactory factory) : IClassFixture<Metrics
             "http_route=\"/api/facts/{factId}/claims\"", "http_response_status_code=\"201\"") >= 1, scrape);
         Assert.True(Prometheus.Sum(scrape, "http_server_request_duration_seconds_count", "http_response_status_code=\"429\"") >= 1, scrape);
         Assert.NotNull(Prometheus.Sum(scrape, "scofacts_projection_lag_seconds", "projection="));
+        // The plain reads above went to the database: at least one read, answering at least one request each.
+        Assert.True(Prometheus.Sum(scrape, "scofacts_reads_stored_callers_count") >= 1, scrape);
+        Assert.True(Prometheus.Sum(scrape, "scofacts_reads_stored_callers_sum") >= Prometheus.Sum(scrape, "scofacts_reads_stored_callers_count"), scrape);
         Assert.Contains("db_client_", scrape, StringComparison.Ordinal);
         AssertDashboardQueriesExist(scrape);
     }
