@@ -72,13 +72,10 @@ internal sealed class ReadCachingMiddleware(RequestDelegate next)
     /// The ETag of a read whose body is <paramref name="body"/>: <c>"7.3f9a0c12d4e5b6a7"</c> for version 7, the hash alone
     /// without a version.
     /// </summary>
-    internal static string RepresentationTag(long? version, ReadOnlySpan<byte> body) =>
-        RepresentationTag(version?.ToString(CultureInfo.InvariantCulture), body);
-
-    private static string RepresentationTag(string? version, ReadOnlySpan<byte> body)
+    internal static string RepresentationTag(long? version, ReadOnlySpan<byte> body)
     {
         var hash = Convert.ToHexStringLower(SHA256.HashData(body))[..16];
-        return "\"" + (version is null ? hash : version + "." + hash) + "\"";
+        return "\"" + (version is { } v ? v.ToString(CultureInfo.InvariantCulture) + "." + hash : hash) + "\"";
     }
 
     private static bool IsStream(Endpoint endpoint) =>
@@ -86,9 +83,9 @@ internal sealed class ReadCachingMiddleware(RequestDelegate next)
             .Any(m => m.ContentTypes.Contains("text/event-stream", StringComparer.OrdinalIgnoreCase));
 
     /// <summary>The stream version in a version ETag (<c>"7"</c>), or null.</summary>
-    private static string? VersionOf(string etag) =>
-        etag.Length > 2 && etag[0] == '"' && etag[^1] == '"' && long.TryParse(etag.AsSpan(1, etag.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out _)
-            ? etag[1..^1]
+    private static long? VersionOf(string etag) =>
+        etag.Length > 2 && etag[0] == '"' && etag[^1] == '"' && long.TryParse(etag.AsSpan(1, etag.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            ? version
             : null;
 
     // If-None-Match compares weakly (RFC 9110 13.1.2): W/ prefixes are ignored; "*" matches any current representation.
